@@ -1,0 +1,150 @@
+import { percentDecode, percentEncode } from './encoding.js';
+import { OAuthError } from './errors.js';
+import type { Param } from './parameters.js';
+
+/** An `Authorization: OAuth ...` header, parsed. */
+export interface AuthorizationHeader {
+  /** The `realm` parameter, unquoted, if present. It is not signed (§3.4.1.3.1). */
+  readonly realm: string | undefined;
+  /** Every other parameter, percent-decoded, in order, duplicates kept. */
+  readonly params: Param[];
+}
+
+/** Longest header we parse; a longer one is an attack or a bug, not a credential. */
+const MAX_HEADER_LENGTH = 16 * 1024;
+
+const fail = (message: string): OAuthError =>
+  new OAuthError('ERR_OAUTH_HEADER', `Malformed Authorization header: ${message}`, {
+    problem: 'parameter_rejected',
+  });
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09;
+// RFC 7230 token characters, without the separators that end a name.
+const isTokenChar = (c: number): boolean =>
+  c > 0x20 && c < 0x7f && c !== 0x2c && c !== 0x3d && c !== 0x22 && c !== 0x3b;
+
+/**
+ * Whether an Authorization header value uses the `OAuth` scheme (case-insensitive).
+ *
+ * @see RFC 5849 §3.5.1
+ */
+export function isOAuthAuthorization(header: string | null | undefined): header is string {
+  if (!header || header.length < 5) return false;
+  let i = 0;
+  while (i < header.length && isSpace(header.charCodeAt(i))) i++;
+  if (header.slice(i, i + 5).toLowerCase() !== 'oauth') return false;
+  const next = header.charCodeAt(i + 5);
+  return Number.isNaN(next) || isSpace(next);
+}
+
+/**
+ * Parses an `OAuth` Authorization header. Tolerant of what real clients send (any spacing
+ * around `,` and `=`, empty values, unquoted values, `realm` anywhere, quoted-pair escapes),
+ * strict about everything else. Parameter names and values are percent-decoded; `realm` is
+ * a plain quoted-string and is only unquoted.
+ *
+ * @see RFC 5849 §3.5.1
+ * @throws {OAuthError} `ERR_OAUTH_HEADER` for anything that is not an OAuth header, and
+ *   `ERR_OAUTH_ENCODING` for bad percent-encoding. Nothing else, whatever the input.
+ * @example
+ * ```ts
+ * parseAuthorizationHeader('OAuth realm="Example", oauth_token="a%20b"')
+ * // { realm: 'Example', params: [['oauth_token', 'a b']] }
+ * ```
+ */
+export function parseAuthorizationHeader(header: string): AuthorizationHeader {
+  if (typeof header !== 'string') throw fail('not a string.');
+  if (header.length > MAX_HEADER_LENGTH) throw fail('too long.');
+  if (!isOAuthAuthorization(header)) throw fail('scheme is not OAuth.');
+  const s = header;
+  const n = s.length;
+  let i = 0;
+  while (isSpace(s.charCodeAt(i))) i++;
+  i += 5; // past the scheme, checked above
+  let realm: string | undefined;
+  const params: Param[] = [];
+  let expectComma = false;
+  for (;;) {
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    if (s.charCodeAt(i) === 0x2c) {
+      // Empty list elements (`a="1",,b="2"`) are allowed by the list rule of RFC 7230 §7.
+      i++;
+      expectComma = false;
+      continue;
+    }
+    if (expectComma) throw fail('expected a comma between parameters.');
+    const nameStart = i;
+    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+    if (i === nameStart) throw fail(`unexpected character at position ${i}.`);
+    const rawName = s.slice(nameStart, i);
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) !== 0x3d) throw fail(`parameter "${safe(rawName)}" has no value.`);
+    i++;
+    while (i < n && isSpace(s.charCodeAt(i))) i++;
+    let rawValue: string;
+    if (s.charCodeAt(i) === 0x22) {
+      i++;
+      let value = '';
+      let chunk = i;
+      for (;;) {
+        if (i >= n) throw fail('unterminated quoted value.');
+        const c = s.charCodeAt(i);
+        if (c === 0x22) break;
+        if (c === 0x5c) {
+          if (i + 1 >= n) throw fail('unterminated quoted value.');
+          value += s.slice(chunk, i);
+          chunk = i + 1;
+          i += 2;
+          continue;
+        }
+        if (c < 0x20 && c !== 0x09) throw fail('control character in value.');
+        i++;
+      }
+      rawValue = value + s.slice(chunk, i);
+      i++;
+    } else {
+      const valueStart = i;
+      while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+      rawValue = s.slice(valueStart, i);
+    }
+    if (rawName.toLowerCase() === 'realm') {
+      if (realm !== undefined) throw fail('realm appears twice.');
+      realm = rawValue;
+    } else {
+      params.push([percentDecode(rawName), percentDecode(rawValue)]);
+    }
+    expectComma = true;
+  }
+  return { realm, params };
+}
+
+// Names in messages come from the other party: keep them short and printable.
+function safe(s: string): string {
+  return s.length > 40 ? s.slice(0, 40) + '...' : s;
+}
+
+/**
+ * Serialises protocol parameters as an `OAuth` Authorization header value: names and values
+ * percent-encoded and double-quoted, separated by `, `. `realm` comes first when given.
+ *
+ * @see RFC 5849 §3.5.1
+ * @example
+ * ```ts
+ * serializeAuthorizationHeader([['oauth_consumer_key', 'k']], 'Example')
+ * // 'OAuth realm="Example", oauth_consumer_key="k"'
+ * ```
+ */
+export function serializeAuthorizationHeader(params: Iterable<Param>, realm?: string): string {
+  let out = 'OAuth ';
+  let first = true;
+  if (realm !== undefined) {
+    out += `realm="${realm.replace(/["\\]/g, '\\$&')}"`;
+    first = false;
+  }
+  for (const [name, value] of params) {
+    out += (first ? '' : ', ') + percentEncode(name) + '="' + percentEncode(value) + '"';
+    first = false;
+  }
+  return out;
+}

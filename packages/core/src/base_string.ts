@@ -1,0 +1,73 @@
+import { percentEncode } from './encoding.js';
+import { OAuthError } from './errors.js';
+import { encodedNormalizedParameters, type Param } from './parameters.js';
+
+const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
+
+/**
+ * The base string URI of a request: scheme and host in lower case, the port only when it is
+ * not the scheme's default, the path as sent (empty becomes `/`), no query, no fragment, no
+ * user information.
+ *
+ * The path is kept byte for byte: parsing through WHATWG `URL` would re-encode it and break
+ * signatures made by clients that sent it otherwise.
+ *
+ * @see RFC 5849 §3.4.1.2
+ * @throws {OAuthError} `ERR_OAUTH_URL` for a URL that is not absolute.
+ * @example
+ * ```ts
+ * baseStringUri('HTTP://Example.com:80/r%20v/X?id=1') // 'http://example.com/r%20v/X'
+ * ```
+ */
+export function baseStringUri(url: string | URL): string {
+  const s = typeof url === 'string' ? url : url.href;
+  const m = ABSOLUTE_URL.exec(s);
+  if (m === null) throw new OAuthError('ERR_OAUTH_URL', 'Not an absolute http(s) URL.');
+  const scheme = m[1]!.toLowerCase();
+  let authority = m[2]!;
+  const at = authority.lastIndexOf('@');
+  if (at !== -1) authority = authority.slice(at + 1);
+  let host = authority;
+  let port = '';
+  // A colon after the closing bracket of an IPv6 literal, or any colon otherwise, starts a port.
+  const colon = authority.lastIndexOf(':');
+  if (colon !== -1 && colon > authority.lastIndexOf(']')) {
+    host = authority.slice(0, colon);
+    port = authority.slice(colon + 1);
+    if (!/^[0-9]*$/.test(port)) throw new OAuthError('ERR_OAUTH_URL', 'Invalid port in URL.');
+    port = port.replace(/^0+(?=\d)/, '');
+  }
+  if (host === '') throw new OAuthError('ERR_OAUTH_URL', 'URL has no host.');
+  host = host.toLowerCase();
+  const path = m[3] === '' ? '/' : m[3]!;
+  if (port === '' || DEFAULT_PORTS[scheme] === port) return `${scheme}://${host}${path}`;
+  return `${scheme}://${host}:${port}${path}`;
+}
+
+/**
+ * The signature base string: `METHOD&encoded-base-uri&encoded-normalised-parameters`.
+ *
+ * `params` are all the request's parameters (query, form body, oauth protocol parameters);
+ * `oauth_signature` is ignored if present, and `realm` must not be among them.
+ *
+ * @see RFC 5849 §3.4.1
+ * @example
+ * ```ts
+ * signatureBaseString('GET', 'http://example.com', [['n', 'v']])
+ * // 'GET&http%3A%2F%2Fexample.com%2F&n%3Dv'
+ * ```
+ */
+export function signatureBaseString(
+  method: string,
+  url: string | URL,
+  params: Iterable<Param>,
+): string {
+  return (
+    method.toUpperCase() +
+    '&' +
+    percentEncode(baseStringUri(url)) +
+    '&' +
+    encodedNormalizedParameters(params)
+  );
+}

@@ -1,0 +1,75 @@
+import { OAuthError } from './errors.js';
+
+// 1 for the RFC 3986 unreserved set: ALPHA / DIGIT / "-" / "." / "_" / "~".
+const UNRESERVED = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;
+}
+
+// encodeURIComponent leaves these five unencoded; RFC 3986 reserves them.
+const SUB_DELIMS = /[!'()*]/g;
+const SUB_DELIM_ENCODED: Record<string, string> = {
+  '!': '%21',
+  "'": '%27',
+  '(': '%28',
+  ')': '%29',
+  '*': '%2A',
+};
+const encodeSubDelim = (c: string): string => SUB_DELIM_ENCODED[c] ?? c;
+
+/**
+ * Percent-encodes a string as OAuth requires: UTF-8, every byte outside the RFC 3986
+ * unreserved set as `%XX` with upper-case hex.
+ *
+ * @see RFC 5849 §3.6
+ * @throws {OAuthError} `ERR_OAUTH_ENCODING` for a string with a lone surrogate (not Unicode).
+ * @example
+ * ```ts
+ * percentEncode('Ladies + Gentlemen') // 'Ladies%20%2B%20Gentlemen'
+ * ```
+ */
+export function percentEncode(value: string): string {
+  // Most protocol values (keys, nonces, timestamps) are already unreserved: return them as is.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || UNRESERVED[c] === 0) return encodeSlow(value);
+  }
+  return value;
+}
+
+function encodeSlow(value: string): string {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch (cause) {
+    throw new OAuthError('ERR_OAUTH_ENCODING', 'Value is not valid Unicode text.', { cause });
+  }
+  return encoded.replace(SUB_DELIMS, encodeSubDelim);
+}
+
+/**
+ * Decodes `%XX` escapes. Strict: a `%` not followed by two hex digits, or bytes that are not
+ * UTF-8, are errors rather than guesses, because a guessed value signs differently.
+ *
+ * @see RFC 5849 §3.6
+ * @param plusIsSpace - `true` for `application/x-www-form-urlencoded` data (query and form
+ *   body), where `+` stands for a space; `false` for the Authorization header.
+ * @throws {OAuthError} `ERR_OAUTH_ENCODING`
+ * @example
+ * ```ts
+ * percentDecode('a%20b+c', true) // 'a b c'
+ * ```
+ */
+export function percentDecode(value: string, plusIsSpace = false): string {
+  let s = value;
+  if (plusIsSpace && s.includes('+')) s = s.replaceAll('+', ' ');
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch (cause) {
+    throw new OAuthError('ERR_OAUTH_ENCODING', 'Malformed percent-encoding or non-UTF-8 data.', {
+      cause,
+    });
+  }
+}
