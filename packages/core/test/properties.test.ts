@@ -1,0 +1,362 @@
+// Properties of @signet/core's codecs, checked with fast-check over random input: whatever
+// goes through a serialiser comes back out of its parser, and the parsers fail only with
+// OAuthError. On failure fast-check prints the seed and the shrunk counterexample.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  formEncode,
+  normalizeParameters,
+  OAuthError,
+  type OAuthErrorCode,
+  type Param,
+  parseAuthorizationHeader,
+  parseFormEncoded,
+  percentDecode,
+  percentEncode,
+  serializeAuthorizationHeader,
+  signatureBaseString,
+} from '../src/index.js';
+
+const RUNS = 1000;
+
+// Characters that break naive encoders and parsers, and fragments of escapes.
+const TRICKY = [
+  '!',
+  '*',
+  "'",
+  '(',
+  ')',
+  '+',
+  '%',
+  '=',
+  '&',
+  '"',
+  ',',
+  ' ',
+  '\\',
+  ';',
+  '~',
+  '%20',
+  '%2',
+  '%%',
+  '+%',
+  '\t',
+  '\n',
+  '\u0000',
+];
+
+/** One "character" of test text: tricky ASCII, printable ASCII, or any Unicode code point. */
+const unit = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...TRICKY) },
+  { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
+  { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  { weight: 1, arbitrary: fc.constantFrom('é', '日本', '😀', '\u{10FFFF}', '\uFEFF', '\u00A0') },
+);
+
+/** Text: full Unicode without lone surrogates, empty strings included. */
+const text = fc.string({ unit, maxLength: 12 });
+
+/** A header parameter name: an auth-param needs one character at least, and `realm` is not one. */
+const headerName = fc
+  .string({ unit, minLength: 1, maxLength: 12 })
+  .filter((s) => s.toLowerCase() !== 'realm');
+
+/** A realm: printable ASCII (quotes and backslashes included, which must be escaped). */
+const realm = fc.string({ unit: 'grapheme-ascii', maxLength: 20 });
+
+const paramList = (name: fc.Arbitrary<string>): fc.Arbitrary<Param[]> =>
+  fc.array(fc.tuple(name, text), { maxLength: 10 });
+
+const HEADER_CODES: ReadonlySet<OAuthErrorCode> = new Set([
+  'ERR_OAUTH_HEADER',
+  'ERR_OAUTH_ENCODING',
+]);
+const FORM_CODES: ReadonlySet<OAuthErrorCode> = new Set(['ERR_OAUTH_ENCODING']);
+
+/** Runs `f`; if it throws, the error must be an OAuthError with one of `codes`. */
+function throwsOnlyOAuthError<T>(f: () => T, codes: ReadonlySet<OAuthErrorCode>): T | undefined {
+  try {
+    return f();
+  } catch (error) {
+    assert.ok(error instanceof OAuthError, `threw a non-OAuthError: ${String(error)}`);
+    assert.ok(codes.has(error.code), `unexpected code ${error.code}`);
+    return undefined;
+  }
+}
+
+function assertParams(params: unknown): void {
+  assert.ok(Array.isArray(params));
+  for (const p of params) {
+    assert.ok(Array.isArray(p) && p.length === 2);
+    assert.equal(typeof p[0], 'string');
+    assert.equal(typeof p[1], 'string');
+  }
+}
+
+describe('RFC 5849 §3.6 percent-encoding', () => {
+  it('percentDecode(percentEncode(x)) === x for any Unicode text', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit: 'binary', maxLength: 40 })), (s) => {
+        assert.equal(percentDecode(percentEncode(s)), s);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('encodes every UTF-8 byte outside the unreserved set as %XX with upper-case hex', () => {
+    // Reference: the definition in §3.6, byte by byte.
+    const reference = (s: string): string => {
+      let out = '';
+      for (const byte of Buffer.from(s, 'utf8')) {
+        const c = String.fromCharCode(byte);
+        out += /[A-Za-z0-9\-._~]/.test(c)
+          ? c
+          : '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(text, (s) => {
+        assert.equal(percentEncode(s), reference(s));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('RFC 5849 §3.5.1 Authorization header: serialise then parse', () => {
+  it('gives back the parameters, in order, without a realm', () => {
+    fc.assert(
+      fc.property(paramList(headerName), (params) => {
+        const parsed = parseAuthorizationHeader(serializeAuthorizationHeader(params));
+        assert.deepEqual(parsed, { realm: undefined, params });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gives back the parameters and a printable-ASCII realm', () => {
+    fc.assert(
+      fc.property(paramList(headerName), realm, (params, r) => {
+        const parsed = parseAuthorizationHeader(serializeAuthorizationHeader(params, r));
+        assert.deepEqual(parsed, { realm: r, params });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gives back the same whatever the spacing, scheme case and empty list elements', () => {
+    const space = fc.string({ unit: fc.constantFrom(' ', '\t'), maxLength: 3 });
+    const separator = fc
+      .tuple(space, fc.array(space, { minLength: 1, maxLength: 3 }))
+      .map(([before, after]) => before + after.map((a) => ',' + a).join(''));
+    const pair = fc.tuple(headerName, text, space, space);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(pair, separator), { maxLength: 8 }),
+        fc.constantFrom('OAuth', 'oauth', 'OAUTH', 'oAuTh'),
+        space,
+        (pairs, scheme, lead) => {
+          let header = lead + scheme + ' ';
+          for (const [[name, value, s1, s2], sep] of pairs) {
+            header += `${percentEncode(name)}${s1}=${s2}"${percentEncode(value)}"${sep}`;
+          }
+          const parsed = parseAuthorizationHeader(header);
+          assert.deepEqual(
+            parsed.params,
+            pairs.map(([[name, value]]) => [name, value]),
+          );
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('RFC 5849 §3.4.1.3.1 form-encoded parameters: serialise then parse', () => {
+  it('gives back the parameters, in order, repeated and empty names kept', () => {
+    const name = fc.oneof(text, fc.constantFrom('a', 'a', ''));
+    fc.assert(
+      fc.property(paramList(name), (params) => {
+        assert.deepEqual(parseFormEncoded(formEncode(params)), params);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('reads + as a space, as HTML forms send it', () => {
+    fc.assert(
+      fc.property(paramList(text), (params) => {
+        const plus = formEncode(params).replaceAll('%20', '+');
+        assert.deepEqual(parseFormEncoded(plus), params);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('parsers fail only with OAuthError, whatever they are given', () => {
+  // Text from the header's own alphabet, so that random input gets past the first checks.
+  const headerish = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(
+        'OAuth ',
+        'realm',
+        'oauth_token',
+        '=',
+        '"',
+        '\\',
+        ',',
+        ' ',
+        '\t',
+        '%',
+        '%4',
+        '%41',
+        '%C3',
+        '%C3%A9',
+        '%FF',
+        '%ED%A0%80',
+        '%ZZ',
+        '+',
+        ';',
+        '\r\n',
+      ),
+      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }),
+      // Any UTF-16 code unit, lone surrogates included.
+      fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    ),
+    maxLength: 60,
+  });
+  const randomHeader = fc.oneof(
+    headerish,
+    headerish.map((s) => 'OAuth ' + s),
+    fc.string({ unit: 'binary', maxLength: 60 }),
+  );
+
+  /** Valid headers with random edits: insert, delete, replace, truncate. */
+  const mutatedHeader = fc
+    .tuple(
+      paramList(headerName),
+      fc.option(realm, { nil: undefined }),
+      fc.array(
+        fc.tuple(
+          fc.constantFrom('insert', 'delete', 'replace', 'truncate'),
+          fc.nat(),
+          fc.nat({ max: 4 }),
+          headerish,
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+    )
+    .map(([params, r, edits]) => {
+      let s = serializeAuthorizationHeader(params, r);
+      for (const [op, at, len, insert] of edits) {
+        const i = at % (s.length + 1);
+        if (op === 'insert') s = s.slice(0, i) + insert + s.slice(i);
+        else if (op === 'delete') s = s.slice(0, i) + s.slice(i + len);
+        else if (op === 'replace') s = s.slice(0, i) + insert.slice(0, len) + s.slice(i + len);
+        else s = s.slice(0, i);
+      }
+      return s;
+    });
+
+  it('parseAuthorizationHeader on random strings', () => {
+    fc.assert(
+      fc.property(randomHeader, (s) => {
+        const parsed = throwsOnlyOAuthError(() => parseAuthorizationHeader(s), HEADER_CODES);
+        if (parsed !== undefined) assertParams(parsed.params);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('parseAuthorizationHeader on mutated valid headers', () => {
+    fc.assert(
+      fc.property(mutatedHeader, (s) => {
+        const parsed = throwsOnlyOAuthError(() => parseAuthorizationHeader(s), HEADER_CODES);
+        if (parsed !== undefined) assertParams(parsed.params);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('parseAuthorizationHeader on values that are not strings, and on huge headers', () => {
+    fc.assert(
+      fc.property(fc.anything(), (v) => {
+        throwsOnlyOAuthError(() => parseAuthorizationHeader(v as string), HEADER_CODES);
+      }),
+      { numRuns: RUNS },
+    );
+    const huge = 'OAuth ' + 'a="b", '.repeat(5000);
+    assert.throws(
+      () => parseAuthorizationHeader(huge),
+      (e: unknown) => e instanceof OAuthError && e.code === 'ERR_OAUTH_HEADER',
+    );
+  });
+
+  it('parseFormEncoded on random strings', () => {
+    fc.assert(
+      fc.property(fc.oneof(headerish, fc.string({ unit: 'binary', maxLength: 60 })), (s) => {
+        const parsed = throwsOnlyOAuthError(() => parseFormEncoded(s), FORM_CODES);
+        if (parsed !== undefined) assertParams(parsed);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+});
+
+describe('RFC 5849 §3.4.1.3.2 normalisation', () => {
+  // Reference: encode, sort by name then value in byte order (the encoded text is ASCII,
+  // so code-unit order is byte order), join.
+  const reference = (params: readonly Param[]): string =>
+    params
+      .map(([n, v]) => [percentEncode(n), percentEncode(v)] as const)
+      .sort(([n1, v1], [n2, v2]) => (n1 < n2 ? -1 : n1 > n2 ? 1 : v1 < v2 ? -1 : v1 > v2 ? 1 : 0))
+      .map(([n, v]) => `${n}=${v}`)
+      .join('&');
+
+  // Shared names make ties on name, decided by value.
+  const name = fc.oneof(text, fc.constantFrom('a', 'a-', 'a.b', 'A', 'oauth_signature'));
+  const listAndPermutation = paramList(name).chain((params) =>
+    fc.tuple(
+      fc.constant(params),
+      fc.shuffledSubarray(params, { minLength: params.length, maxLength: params.length }),
+    ),
+  );
+
+  it('is independent of parameter order', () => {
+    fc.assert(
+      fc.property(listAndPermutation, ([params, shuffled]) => {
+        assert.equal(normalizeParameters(shuffled), normalizeParameters(params));
+        assert.equal(
+          signatureBaseString('POST', 'http://example.com/', shuffled),
+          signatureBaseString('POST', 'http://example.com/', params),
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('sorts by encoded name, then encoded value, in byte order', () => {
+    fc.assert(
+      fc.property(paramList(name), (params) => {
+        assert.equal(normalizeParameters(params), reference(params));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('leaves oauth_signature out of the base string, and encodes the rest once more', () => {
+    fc.assert(
+      fc.property(paramList(name), (params) => {
+        const kept = params.filter(([n]) => n !== 'oauth_signature');
+        assert.equal(
+          signatureBaseString('GET', 'http://example.com/', params),
+          `GET&http%3A%2F%2Fexample.com%2F&${percentEncode(reference(kept))}`,
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
