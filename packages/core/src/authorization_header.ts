@@ -56,6 +56,8 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
   if (typeof header !== 'string') throw fail('not a string.');
   if (header.length > MAX_HEADER_LENGTH) throw fail('too long.');
   if (!isOAuthAuthorization(header)) throw fail('scheme is not OAuth.');
+  // Quoted-strings exclude controls but tab (RFC 7230 §3.2.6); one scan covers every value.
+  if (CONTROL.test(header)) throw fail('control character in header.');
   const s = header;
   const n = s.length;
   let i = 0;
@@ -64,6 +66,8 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
   let realm: string | undefined;
   const params: Param[] = [];
   let expectComma = false;
+  // Quoted-pairs are rare (realms, mostly): without a backslash, values end at the next quote.
+  const escapes = s.includes('\\');
   for (;;) {
     while (i < n && isSpace(s.charCodeAt(i))) i++;
     if (i >= n) break;
@@ -84,25 +88,14 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
     while (i < n && isSpace(s.charCodeAt(i))) i++;
     let rawValue: string;
     if (s.charCodeAt(i) === 0x22) {
-      i++;
-      let value = '';
-      let chunk = i;
-      for (;;) {
-        if (i >= n) throw fail('unterminated quoted value.');
-        const c = s.charCodeAt(i);
-        if (c === 0x22) break;
-        if (c === 0x5c) {
-          if (i + 1 >= n) throw fail('unterminated quoted value.');
-          value += s.slice(chunk, i);
-          chunk = i + 1;
-          i += 2;
-          continue;
-        }
-        if (c < 0x20 && c !== 0x09) throw fail('control character in value.');
-        i++;
+      if (escapes) {
+        [rawValue, i] = unquoteEscaped(s, i + 1);
+      } else {
+        const close = s.indexOf('"', i + 1);
+        if (close === -1) throw fail('unterminated quoted value.');
+        rawValue = s.slice(i + 1, close);
+        i = close + 1;
       }
-      rawValue = value + s.slice(chunk, i);
-      i++;
     } else {
       const valueStart = i;
       while (i < n && isTokenChar(s.charCodeAt(i))) i++;
@@ -117,6 +110,29 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
     expectComma = true;
   }
   return { realm, params };
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+// The rare quoted-string with quoted-pairs (`\"`): unescape it character by character.
+// Returns the value and the index after the closing quote.
+function unquoteEscaped(s: string, start: number): [string, number] {
+  let value = '';
+  let chunk = start;
+  let i = start;
+  for (;;) {
+    if (i >= s.length) throw fail('unterminated quoted value.');
+    const c = s.charCodeAt(i);
+    if (c === 0x22) return [value + s.slice(chunk, i), i + 1];
+    if (c === 0x5c) {
+      if (i + 1 >= s.length) throw fail('unterminated quoted value.');
+      value += s.slice(chunk, i);
+      chunk = i + 1;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
 }
 
 // Names in messages come from the other party: keep them short and printable.

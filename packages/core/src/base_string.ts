@@ -3,6 +3,8 @@ import { OAuthError } from './errors.js';
 import { encodedNormalizedParameters, type Param } from './parameters.js';
 
 const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+// RFC 9110 token: what an HTTP method may be. Keeps the base string ASCII.
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 
 /**
@@ -52,6 +54,8 @@ export function baseStringUri(url: string | URL): string {
  * `oauth_signature` is ignored if present, and `realm` must not be among them.
  *
  * @see RFC 5849 §3.4.1
+ * @throws {OAuthError} `ERR_OAUTH_URL` for a URL that is not absolute,
+ *   `ERR_OAUTH_INVALID_REQUEST` for a method that is not an HTTP token.
  * @example
  * ```ts
  * signatureBaseString('GET', 'http://example.com', [['n', 'v']])
@@ -63,6 +67,9 @@ export function signatureBaseString(
   url: string | URL,
   params: Iterable<Param>,
 ): string {
+  if (!METHOD_TOKEN.test(method)) {
+    throw new OAuthError('ERR_OAUTH_INVALID_REQUEST', 'Invalid HTTP method.');
+  }
   return (
     method.toUpperCase() +
     '&' +
