@@ -1,0 +1,439 @@
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPermission, PERMISSIONS, type Permission, permissionTitle } from '../permissions.js';
+import { Csrf } from './csrf.js';
+import { originOf, safeNext, setPageSecurityHeaders } from './security.js';
+import { hashSessionId, newSessionId, type SessionStore } from './session.js';
+import { createViews, packagePath } from './views.js';
+
+/** A person, as the pages show them. */
+export interface WebUser {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string;
+}
+
+/** A request token, as the authorization page needs it. */
+export interface PendingAuthorization {
+  readonly consumerName: string;
+  /** The callback given at request-token time (RFC flow), if it is a URL. */
+  readonly callback: string | undefined;
+  readonly expired: boolean;
+  readonly reviewed: boolean;
+}
+
+/** One line of /account/applications. */
+export interface GrantView {
+  /** Opaque id for the Revoke form; not the token itself. */
+  readonly id: string;
+  readonly application: string;
+  readonly permission: Permission;
+  readonly context: string | undefined;
+  readonly createdAt: number;
+  readonly expiresAt: number | undefined;
+  /** A reviewed request token not yet exchanged. */
+  readonly pending: boolean;
+}
+
+/** What the pages need from the rest of the provider. */
+export interface PagesBackend {
+  authenticate(username: string, password: string): Promise<WebUser | undefined>;
+  getUser(id: string): Promise<WebUser | undefined>;
+  lookupRequestToken(token: string): Promise<PendingAuthorization | undefined>;
+  contextTitle(name: string): Promise<string | undefined>;
+  /**
+   * Records the decision. `callback` is the Launchpad-flavour callback given to the page;
+   * returns the verifier and where to send the browser, or undefined if the token cannot be
+   * reviewed (unknown, expired, already reviewed).
+   */
+  review(
+    token: string,
+    decision: {
+      readonly userId: string;
+      readonly permission: Permission;
+      readonly context: string | undefined;
+      readonly expiresAt: number | undefined;
+    },
+    callback: string | undefined,
+  ): Promise<{ verifier: string; redirect: string | undefined } | undefined>;
+  listGrants(userId: string): Promise<GrantView[]>;
+  revoke(userId: string, id: string): Promise<boolean>;
+}
+
+/** Options of {@link registerPages}. */
+export interface PagesOptions {
+  readonly backend: PagesBackend;
+  readonly sessions: SessionStore;
+  /** Key for CSRF tokens. */
+  readonly csrfKey: Buffer;
+  /** Set `Secure` on cookies (when the public URL is https). */
+  readonly secureCookies: boolean;
+  /** How long a login lasts. */
+  readonly sessionTtlMs?: number;
+  readonly now?: () => number;
+}
+
+const SESSION_COOKIE = 'signet_session';
+const CSRF_COOKIE = 'signet_csrf';
+// Levels a client may ask for with allow_permission; the page always offers "No Access".
+const GRANTABLE: readonly Permission[] = [
+  'READ_PUBLIC',
+  'WRITE_PUBLIC',
+  'READ_PRIVATE',
+  'WRITE_PRIVATE',
+];
+// Launchpad's desktop-integration durations.
+const DURATIONS = [
+  { value: 'forever', title: 'Until I disable it', ms: undefined },
+  { value: 'week', title: 'For one week', ms: 7 * 24 * 3600_000 },
+  { value: 'day', title: 'For one day', ms: 24 * 3600_000 },
+  { value: 'hour', title: 'For one hour', ms: 3600_000 },
+] as const;
+const DESKTOP_NAME = /^System-wide: (.+) \((.+)\)$/;
+
+type Form = Record<string, unknown>;
+
+/**
+ * The people pages: login/logout, the authorization page (Launchpad's `/+authorize-token`
+ * and RFC 5849's `/oauth/authorize`) and `/account/applications`.
+ */
+export async function registerPages(app: FastifyInstance, options: PagesOptions): Promise<void> {
+  const { backend, sessions } = options;
+  const views = createViews();
+  const csrf = new Csrf(options.csrfKey);
+  const now = options.now ?? Date.now;
+  const ttl = options.sessionTtlMs ?? 14 * 24 * 3600_000;
+  const css = readFileSync(packagePath('static/signet.css'));
+  await app.register(fastifyCookie);
+  // Forms are small; a bigger body is not a form a person filled in.
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  const cookieBase = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: options.secureCookies,
+  };
+
+  app.get('/static/signet.css', async (_req, reply) => {
+    reply.header('content-type', 'text/css; charset=utf-8');
+    reply.header('cache-control', 'public, max-age=3600');
+    reply.header('x-content-type-options', 'nosniff');
+    return css;
+  });
+
+  async function currentUser(
+    req: FastifyRequest,
+  ): Promise<{ user: WebUser; sessionId: string } | undefined> {
+    const id = req.cookies[SESSION_COOKIE];
+    if (!id) return undefined;
+    const session = await sessions.get(hashSessionId(id));
+    if (!session || session.expiresAt <= now()) return undefined;
+    const user = await backend.getUser(session.userId);
+    return user ? { user, sessionId: id } : undefined;
+  }
+
+  // The per-browser CSRF cookie, set on first sight.
+  function csrfCookie(req: FastifyRequest, reply: FastifyReply): string {
+    let value = req.cookies[CSRF_COOKIE];
+    if (!value) {
+      value = Csrf.newCookieValue();
+      reply.setCookie(CSRF_COOKIE, value, cookieBase);
+    }
+    return value;
+  }
+
+  function render(
+    reply: FastifyReply,
+    status: number,
+    view: string,
+    data: Record<string, unknown>,
+    formTargets: readonly string[] = [],
+  ): FastifyReply {
+    setPageSecurityHeaders(reply, formTargets);
+    reply.code(status).header('content-type', 'text/html; charset=utf-8');
+    return reply.send(views.render(view, data));
+  }
+
+  function message(
+    reply: FastifyReply,
+    status: number,
+    heading: string,
+    text: string,
+    common: Record<string, unknown>,
+  ) {
+    return render(reply, status, 'message', { ...common, title: heading, heading, message: text });
+  }
+
+  // Common data and the CSRF check of every page.
+  async function page(req: FastifyRequest, reply: FastifyReply) {
+    const who = await currentUser(req);
+    const cookie = csrfCookie(req, reply);
+    const sessionId = who?.sessionId ?? '';
+    return {
+      user: who?.user,
+      sessionId,
+      common: { user: who?.user, csrf: csrf.token(cookie, sessionId) },
+      csrfOk: (form: Form) => csrf.verify(req.cookies[CSRF_COOKIE], sessionId, form['csrf']),
+    };
+  }
+
+  function refuseCsrf(reply: FastifyReply, common: Record<string, unknown>) {
+    return message(
+      reply,
+      403,
+      'Form expired',
+      'This form was not submitted from this site, or it is too old. Go back, reload the page and try again.',
+      common,
+    );
+  }
+
+  app.get('/login', async (req, reply) => {
+    const p = await page(req, reply);
+    const q = req.query as Form;
+    return render(reply, 200, 'login', {
+      ...p.common,
+      title: 'Log in',
+      next: safeNext(q['next']),
+      username: '',
+    });
+  });
+
+  app.post('/login', async (req, reply) => {
+    const p = await page(req, reply);
+    const form = (req.body ?? {}) as Form;
+    if (!p.csrfOk(form)) return refuseCsrf(reply, p.common);
+    const username = typeof form['username'] === 'string' ? form['username'] : '';
+    const password = typeof form['password'] === 'string' ? form['password'] : '';
+    const next = safeNext(form['next']);
+    const user = username && password ? await backend.authenticate(username, password) : undefined;
+    if (!user) {
+      return render(reply, 401, 'login', {
+        ...p.common,
+        title: 'Log in',
+        next,
+        username,
+        error: 'Unknown user name or wrong password.',
+      });
+    }
+    if (p.sessionId) await sessions.destroy(hashSessionId(p.sessionId));
+    const id = newSessionId();
+    await sessions.create(hashSessionId(id), { userId: user.id, expiresAt: now() + ttl });
+    reply.setCookie(SESSION_COOKIE, id, { ...cookieBase, maxAge: Math.floor(ttl / 1000) });
+    return reply.redirect(next, 303);
+  });
+
+  app.get('/logout', async (req, reply) => {
+    const p = await page(req, reply);
+    if (!p.user) return reply.redirect('/login', 303);
+    return render(reply, 200, 'message', {
+      ...p.common,
+      title: 'Log out',
+      heading: 'Log out',
+      message: 'Use the Log out button at the top of the page to end this session.',
+    });
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const p = await page(req, reply);
+    if (!p.csrfOk((req.body ?? {}) as Form)) return refuseCsrf(reply, p.common);
+    if (p.sessionId) await sessions.destroy(hashSessionId(p.sessionId));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/', async (req, reply) => {
+    const p = await page(req, reply);
+    return reply.redirect(p.user ? '/account/applications' : '/login', 303);
+  });
+
+  const showAuthorize = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = await page(req, reply);
+    if (!p.user) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+    const q = req.query as Form;
+    const token = typeof q['oauth_token'] === 'string' ? q['oauth_token'] : '';
+    if (!token)
+      return message(reply, 400, 'No request token', 'No request token specified.', p.common);
+    const pending = await backend.lookupRequestToken(token);
+    if (!pending || pending.reviewed) {
+      return message(
+        reply,
+        404,
+        'Unknown request token',
+        'This request token is unknown or has already been reviewed. Start again from the application.',
+        p.common,
+      );
+    }
+    if (pending.expired) {
+      return message(
+        reply,
+        410,
+        'Request token expired',
+        'This request token has expired. Start again from the application.',
+        p.common,
+      );
+    }
+    const contextName =
+      typeof q['lp.context'] === 'string' && q['lp.context'] ? q['lp.context'] : undefined;
+    const context = contextName
+      ? { name: contextName, title: (await backend.contextTitle(contextName)) ?? contextName }
+      : undefined;
+    const callbackParam = typeof q['oauth_callback'] === 'string' ? q['oauth_callback'] : undefined;
+    const callback = callbackParam ?? pending.callback;
+    const allowed = toList(q['allow_permission']).filter(isPermission);
+    const levels = (
+      allowed.length > 0 ? GRANTABLE.filter((l) => allowed.includes(l)) : GRANTABLE
+    ).map((value) => ({ value, title: permissionTitle(value) }));
+    const desktopMatch = DESKTOP_NAME.exec(pending.consumerName);
+    const desktop = desktopMatch ? { name: desktopMatch[1], computer: desktopMatch[2] } : undefined;
+    const callbackOrigin = callback ? originOf(callback) : undefined;
+    return render(
+      reply,
+      200,
+      'authorize',
+      {
+        ...p.common,
+        title: 'Authorize application',
+        action: req.routeOptions.url,
+        token,
+        consumerName: pending.consumerName,
+        context,
+        callback: callbackParam,
+        levels,
+        desktop,
+        durations: DURATIONS,
+      },
+      callbackOrigin ? [callbackOrigin] : [],
+    );
+  };
+
+  const decideAuthorize = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = await page(req, reply);
+    const form = (req.body ?? {}) as Form;
+    if (!p.csrfOk(form)) return refuseCsrf(reply, p.common);
+    if (!p.user) return reply.redirect('/login', 303);
+    const token = typeof form['oauth_token'] === 'string' ? form['oauth_token'] : '';
+    const pending = token ? await backend.lookupRequestToken(token) : undefined;
+    if (!pending || pending.reviewed || pending.expired) {
+      return message(
+        reply,
+        400,
+        'Request token unavailable',
+        'This request token is unknown, expired or already reviewed.',
+        p.common,
+      );
+    }
+    let permission: Permission;
+    let expiresAt: number | undefined;
+    const desktop = DESKTOP_NAME.test(pending.consumerName);
+    if (form['permission'] === 'UNAUTHORIZED') {
+      permission = 'UNAUTHORIZED';
+    } else if (desktop) {
+      const d = DURATIONS.find((x) => x.value === form['duration']);
+      if (!d)
+        return message(reply, 400, 'Bad request', 'Choose how long to allow access.', p.common);
+      permission = 'DESKTOP_INTEGRATION';
+      expiresAt = d.ms === undefined ? undefined : now() + d.ms;
+    } else {
+      const chosen = typeof form['permission'] === 'string' ? form['permission'] : '';
+      if (!isPermission(chosen) || !GRANTABLE.includes(chosen)) {
+        return message(
+          reply,
+          400,
+          'Bad request',
+          'Choose one of the offered access levels.',
+          p.common,
+        );
+      }
+      permission = chosen;
+    }
+    const context =
+      typeof form['lp.context'] === 'string' && form['lp.context'] ? form['lp.context'] : undefined;
+    const callback =
+      typeof form['oauth_callback'] === 'string' && form['oauth_callback']
+        ? form['oauth_callback']
+        : undefined;
+    const result = await backend.review(
+      token,
+      { userId: p.user.id, permission, context, expiresAt },
+      callback,
+    );
+    if (!result) {
+      return message(
+        reply,
+        400,
+        'Request token unavailable',
+        'This request token is unknown, expired or already reviewed.',
+        p.common,
+      );
+    }
+    if (result.redirect) return reply.redirect(result.redirect, 303);
+    const granted = permission !== 'UNAUTHORIZED';
+    return render(reply, 200, 'authorized', {
+      ...p.common,
+      title: granted ? 'Almost finished' : 'Access not granted',
+      granted,
+      consumerName: pending.consumerName,
+      verifier: granted && pending.callback === 'oob' ? result.verifier : undefined,
+    });
+  };
+
+  for (const path of ['/+authorize-token', '/oauth/authorize']) {
+    app.get(path, showAuthorize);
+    app.post(path, decideAuthorize);
+  }
+
+  app.get('/account/applications', async (req, reply) => {
+    const p = await page(req, reply);
+    if (!p.user)
+      return reply.redirect(`/login?next=${encodeURIComponent('/account/applications')}`, 303);
+    const q = req.query as Form;
+    const grants = (await backend.listGrants(p.user.id)).map((g) => ({
+      id: g.id,
+      tokenHint: g.id,
+      application: g.application,
+      permissionTitle: permissionTitle(g.permission),
+      context: g.context,
+      pending: g.pending,
+      created: formatTime(g.createdAt),
+      createdIso: new Date(g.createdAt).toISOString(),
+      expires: g.expiresAt === undefined ? undefined : formatTime(g.expiresAt),
+    }));
+    const notice = q['revoked'] === '1' ? 'Access revoked.' : undefined;
+    return render(reply, 200, 'applications', {
+      ...p.common,
+      title: 'Authorized applications',
+      grants,
+      notice,
+    });
+  });
+
+  app.post('/account/applications/revoke', async (req, reply) => {
+    const p = await page(req, reply);
+    const form = (req.body ?? {}) as Form;
+    if (!p.csrfOk(form)) return refuseCsrf(reply, p.common);
+    if (!p.user) return reply.redirect('/login', 303);
+    const id = typeof form['id'] === 'string' ? form['id'] : '';
+    const ok = id !== '' && (await backend.revoke(p.user.id, id));
+    if (!ok)
+      return message(
+        reply,
+        404,
+        'Not found',
+        'There is no such authorization to revoke.',
+        p.common,
+      );
+    return reply.redirect('/account/applications?revoked=1', 303);
+  });
+}
+
+function toList(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
+function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
