@@ -1,0 +1,79 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import { ProviderError } from '../errors.js';
+import { migrationProvider } from './migrations.js';
+import type { Database, Dialect } from './schema.js';
+
+/** An open database and what the stores need to know about it. */
+export interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Closes the connection(s). */
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Opens the database of `config`: a better-sqlite3 file (its folder is created) or a pg pool.
+ * Does not migrate; see {@link migrateToLatest}.
+ *
+ * @example const { db, dialect, close } = openDatabase(config.database);
+ */
+export function openDatabase(config: DatabaseConfig): OpenDatabase {
+  if (config.kind === 'sqlite') {
+    if (config.path !== ':memory:') {
+      // Password hashes and encrypted secrets are nobody else's business: a private folder
+      // and a 0600 file (SQLite gives its -wal and -shm files the same mode).
+      mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(config.path, 'a', 0o600));
+    }
+    const sqlite = new BetterSqlite3(config.path);
+    // WAL lets the CLI read and write while the server holds the file open; busy_timeout
+    // makes a second writer wait for the lock instead of failing at once.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 10,
+    // Times are bigint epoch milliseconds, well inside 2^53: read them as numbers, for this
+    // pool only (the global pg.types would change it for everyone in the process).
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Applies every pending migration; returns the names applied (empty when up to date).
+ *
+ * @example const applied = await migrateToLatest(db, 'sqlite');
+ */
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new ProviderError(
+      'ERR_DATABASE',
+      `Database migration ${failed} failed: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

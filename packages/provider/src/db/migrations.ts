@@ -1,0 +1,156 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { Dialect } from './schema.js';
+
+// Migrations live in code, not in files the Migrator would look up at run time: the compiled
+// package then works wherever it is installed. Never edit a migration that has shipped; add one.
+
+function initial(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('consumers')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('rsa_public_key', 'text')
+        .addColumn('callback_url', 'text')
+        .addColumn('disabled_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull().defaultTo('admin'))
+        .addColumn('application_type', 'text')
+        .addColumn('redirect_uris', 'text')
+        .addColumn('logo_url', 'text')
+        .addColumn('contacts', 'text')
+        .addColumn('expires_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('contexts')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      // No foreign keys from tokens to consumers or users: consumers and people are disabled,
+      // never deleted, and the store contract lets a token name any consumer key.
+      await db.schema
+        .createTable('request_tokens')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('consumer_key', 'text', (c) => c.notNull())
+        .addColumn('callback', 'text')
+        .addColumn('realms', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('user_name', 'text')
+        .addColumn('permission', 'text')
+        .addColumn('context', 'text')
+        .addColumn('grant_realms', 'text')
+        .addColumn('grant_expires_at', 'bigint')
+        .addColumn('verifier_enc', 'text')
+        .addColumn('reviewed_at', 'bigint')
+        .addColumn('consumed_at', 'bigint')
+        .execute();
+      // /account/applications and `token list --user` list by person; cleanup scans expiry.
+      await db.schema
+        .createIndex('request_tokens_user_idx')
+        .on('request_tokens')
+        .column('user_name')
+        .execute();
+      await db.schema
+        .createIndex('request_tokens_expires_idx')
+        .on('request_tokens')
+        .column('expires_at')
+        .execute();
+
+      await db.schema
+        .createTable('access_tokens')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('secret_enc', 'text', (c) => c.notNull())
+        .addColumn('consumer_key', 'text', (c) => c.notNull())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('permission', 'text', (c) => c.notNull())
+        .addColumn('context', 'text')
+        .addColumn('realms', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_user_idx')
+        .on('access_tokens')
+        .column('user_name')
+        .execute();
+      await db.schema
+        .createIndex('access_tokens_consumer_idx')
+        .on('access_tokens')
+        .column('consumer_key')
+        .execute();
+
+      await db.schema
+        .createTable('nonces')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('nonces_expires_idx').on('nonces').column('expires_at').execute();
+
+      await db.schema
+        .createTable('notes')
+        .addColumn('id', 'integer', (c) =>
+          dialect === 'sqlite'
+            ? c.primaryKey().autoIncrement()
+            : c.primaryKey().generatedByDefaultAsIdentity(),
+        )
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('visibility', 'text', (c) =>
+          c.notNull().check(sql`visibility in ('public', 'private')`),
+        )
+        .addColumn('context', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notes_owner_idx').on('notes').column('owner').execute();
+      await db.schema
+        .createIndex('notes_visibility_idx')
+        .on('notes')
+        .column('visibility')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of [
+        'notes',
+        'nonces',
+        'access_tokens',
+        'request_tokens',
+        'contexts',
+        'consumers',
+        'users',
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  };
+}
+
+/**
+ * The provider's migrations, in order, for Kysely's `Migrator`.
+ *
+ * @example new Migrator({ db, provider: migrationProvider('sqlite') })
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { '0001_initial': initial(dialect) };
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Config } from '../config.js';
+import { loadMasterKey } from '../crypto/key_file.js';
+import { SecretBox } from '../crypto/secret_box.js';
+import { migrateToLatest, openDatabase } from '../db/connect.js';
+import { RedisNonceStore } from './redis_nonces.js';
+import { SqlStore } from './sql.js';
+
+/** What {@link openStore} opened. */
+export interface OpenStore {
+  readonly store: SqlStore;
+  /** Migrations applied while opening (empty when the database was up to date). */
+  readonly migrated: readonly string[];
+  /** The master key, for deriving other keys (session cookies ...) with `deriveKey`. */
+  readonly masterKey: string;
+  /** Closes the database and Redis connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the provider's storage as `config` says: the database (created and migrated), the
+ * secret key (generated on first start when `SIGNET_SECRET_KEY` is unset) and, with
+ * `SIGNET_REDIS_URL`, the Redis nonce store.
+ *
+ * @example
+ * const { store, close } = await openStore(loadConfig(process.env));
+ */
+export async function openStore(
+  config: Config,
+  options: { readonly now?: () => number } = {},
+): Promise<OpenStore> {
+  const masterKey = loadMasterKey(config.secretKey, config.dataDir);
+  const { db, dialect, close: closeDb } = openDatabase(config.database);
+  let nonces: RedisNonceStore | undefined;
+  try {
+    const migrated = await migrateToLatest(db, dialect);
+    nonces = config.redisUrl === undefined ? undefined : RedisNonceStore.connect(config.redisUrl);
+    const store = new SqlStore({
+      db,
+      dialect,
+      box: SecretBox.fromMasterKey(masterKey),
+      nonces,
+      ...(options.now !== undefined && { now: options.now }),
+    });
+    return {
+      store,
+      migrated,
+      masterKey,
+      async close() {
+        await Promise.all([closeDb(), nonces?.close()]);
+      },
+    };
+  } catch (e) {
+    await closeDb();
+    throw e;
+  }
+}
