@@ -13,6 +13,11 @@ export interface Review {
   readonly context?: string | undefined;
   /** Seconds the access token will live; unlimited when absent. */
   readonly expiresIn?: number | undefined;
+  /**
+   * Where to send the person, for the Launchpad flavour, whose callback comes to the
+   * authorization page rather than with the request token. The token's own callback wins.
+   */
+  readonly callback?: string | undefined;
   readonly now: number;
 }
 
@@ -91,5 +96,9 @@ export async function reviewToken(store: SqlStore, review: Review): Promise<Revi
     const why = existing.grant !== undefined ? 'was already reviewed' : 'has expired';
     throw new ProviderError('ERR_TOKEN_STATE', `Request token ${review.token} ${why}.`);
   }
-  return { token, verifier, redirect: callbackRedirect(token.callback, token.token, verifier) };
+  return {
+    token,
+    verifier,
+    redirect: callbackRedirect(token.callback ?? review.callback, token.token, verifier),
+  };
 }

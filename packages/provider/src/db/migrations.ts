@@ -125,9 +125,23 @@ function initial(dialect: Dialect): Migration {
         .on('notes')
         .column('visibility')
         .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('sessions_expires_idx')
+        .on('sessions')
+        .column('expires_at')
+        .execute();
     },
     async down(db: Kysely<unknown>) {
       for (const table of [
+        'sessions',
         'notes',
         'nonces',
         'access_tokens',

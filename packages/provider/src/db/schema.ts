@@ -98,6 +98,14 @@ export interface NotesTable {
   updated_at: number;
 }
 
+/** Logged-in browsers, keyed by a hash of the cookie's session id. */
+export interface SessionsTable {
+  id_hash: string;
+  user_name: string;
+  created_at: number;
+  expires_at: number;
+}
+
 /** The provider's database, as Kysely sees it. */
 export interface Database {
   users: UsersTable;
@@ -107,6 +115,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   nonces: NoncesTable;
   notes: NotesTable;
+  sessions: SessionsTable;
 }
 
 /** The SQL dialects the provider speaks. */

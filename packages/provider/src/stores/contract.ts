@@ -1,5 +1,4 @@
-// The storage contract of @signet/server, in one place. TODO: import from '@signet/server'
-// once its index exports these types; until then the compiled declarations are read directly.
+// The storage contract of @signet/server, imported in one place.
 export type {
   AccessToken,
   Consumer,
@@ -7,4 +6,4 @@ export type {
   NonceUse,
   OAuthStore,
   RequestToken,
-} from '../../../server/dist/src/store.js';
+} from '@signet/server';

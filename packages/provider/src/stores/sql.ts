@@ -337,16 +337,22 @@ export class SqlStore implements OAuthStore {
   }
 
   /**
-   * Deletes what can no longer be used: expired nonces, and request tokens a day past their
-   * expiry (exchanged or not). Access tokens stay, for the record.
+   * Deletes what can no longer be used: expired nonces and sessions, and request tokens a day
+   * past their expiry (exchanged or not). Access tokens stay, for the record.
    */
-  async cleanup(now: number = this.#now()): Promise<{ nonces: number; requestTokens: number }> {
+  async cleanup(
+    now: number = this.#now(),
+  ): Promise<{ nonces: number; requestTokens: number; sessions: number }> {
     const nonces = await this.deleteExpiredNonces(now);
     const r = await this.db
       .deleteFrom('request_tokens')
       .where('expires_at', '<=', now - REQUEST_TOKEN_RETENTION_MS)
       .executeTakeFirst();
-    return { nonces, requestTokens: Number(r.numDeletedRows) };
+    const s = await this.db
+      .deleteFrom('sessions')
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return { nonces, requestTokens: Number(r.numDeletedRows), sessions: Number(s.numDeletedRows) };
   }
 
   // ---------------------------------------------------------------- people
@@ -673,6 +679,72 @@ export class SqlStore implements OAuthStore {
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Revokes one of `userId`'s tokens, access or request, as the Revoke button of
+   * `/account/applications` does: someone else's token is left alone and answers `false`.
+   */
+  async revokeTokenOf(userId: string, token: string, now: number): Promise<boolean> {
+    const access = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: now })
+      .where('token', '=', token)
+      .where('user_name', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (access.numUpdatedRows > 0n) return true;
+    const request = await this.db
+      .updateTable('request_tokens')
+      .set({ consumed_at: now })
+      .where('token', '=', token)
+      .where('user_name', '=', userId)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    return request.numUpdatedRows > 0n;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /** Records a login; `idHash` is a hash of the cookie's id, never the id itself. */
+  async createSession(
+    idHash: string,
+    session: { readonly userId: string; readonly expiresAt: number },
+  ): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id_hash: idHash,
+        user_name: session.userId,
+        created_at: this.#now(),
+        expires_at: session.expiresAt,
+      })
+      .execute();
+  }
+
+  /** The session, unless unknown or expired. */
+  async getSession(idHash: string): Promise<{ userId: string; expiresAt: number } | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select(['user_name', 'expires_at'])
+      .where('id_hash', '=', idHash)
+      .where('expires_at', '>', this.#now())
+      .executeTakeFirst();
+    return row === undefined ? undefined : { userId: row.user_name, expiresAt: row.expires_at };
+  }
+
+  /** Ends a session (logout). */
+  async destroySession(idHash: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  }
+
+  /** Ends every session of a person (after a password change, or by an administrator). */
+  async destroySessionsOf(userId: string): Promise<number> {
+    const r = await this.db
+      .deleteFrom('sessions')
+      .where('user_name', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   // ---------------------------------------------------------------- notes
