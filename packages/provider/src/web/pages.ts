@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPermission, PERMISSIONS, type Permission, permissionTitle } from '../permissions.js';
+import { isPermission, type Permission, permissionTitle } from '../permissions.js';
 import { Csrf } from './csrf.js';
 import { originOf, safeNext, setPageSecurityHeaders } from './security.js';
 import { hashSessionId, newSessionId, type SessionStore } from './session.js';

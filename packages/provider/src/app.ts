@@ -1,0 +1,142 @@
+import type { OAuthRequest } from '@signet/server';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { deriveKey } from './crypto/secret_box.js';
+import type { OpenStore } from './stores/open.js';
+import { SqlSessionStore } from './stores/sql_sessions.js';
+import { sqlPagesBackend } from './web/backend.js';
+import { registerDiscovery } from './web/discovery.js';
+import { Metrics } from './web/metrics.js';
+import { registerPages } from './web/pages.js';
+import type { SessionStore } from './web/session.js';
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  readonly config: Config;
+  readonly storage: OpenStore;
+  /** Structured logger; none in tests that do not look at logs. */
+  readonly logger?: Logger | undefined;
+  readonly now?: () => number;
+  readonly sessions?: SessionStore;
+  readonly metrics?: Metrics;
+}
+
+/** What every route module of the protocol side gets. */
+export interface RouteContext {
+  readonly config: Config;
+  readonly storage: OpenStore;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  readonly logger: Logger | undefined;
+}
+
+/**
+ * The request as @signet/server endpoints take it. Routes of the protocol context keep the
+ * raw body, because signatures cover the body's bytes as sent.
+ */
+export function oauthRequestOf(req: FastifyRequest): OAuthRequest {
+  const body = req.body;
+  return {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    body: body instanceof Uint8Array ? body : undefined,
+  };
+}
+
+/** Body limit of protocol and API requests. */
+const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The provider as a Fastify app: people pages (form bodies parsed), the OAuth protocol and
+ * API (raw bodies, for signatures), discovery, health and metrics.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, storage } = options;
+  const now = options.now ?? Date.now;
+  const metrics = options.metrics ?? new Metrics();
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics.
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger }
+      : { logger: false }),
+    // One line per request is logged by the onResponse hook below, without headers (they
+    // carry signatures and, with PLAINTEXT, secrets).
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: API_BODY_LIMIT,
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    if (options.logger && route !== '/healthz' && route !== '/metrics') {
+      options.logger.info(
+        { method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request',
+      );
+    }
+  });
+
+  app.setErrorHandler((error: unknown, req, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Fastify's own 4xx (body too large, bad content): a message, never internals.
+      const message = error instanceof Error ? error.message : 'Bad request.';
+      return reply.code(status).type('text/plain; charset=utf-8').send(message);
+    }
+    options.logger?.error({ err: error, route: req.routeOptions.url }, 'request failed');
+    return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error.');
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { status: 'ok' };
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+
+  const pageKey = deriveKey(storage.masterKey, 'signet pages v1');
+  await app.register(async (pages) => {
+    await registerPages(pages, {
+      backend: sqlPagesBackend(storage.store, pageKey, now),
+      sessions: options.sessions ?? new SqlSessionStore(storage.store),
+      csrfKey: pageKey,
+      secureCookies: config.publicUrl.startsWith('https:'),
+      now,
+    });
+  });
+
+  registerDiscovery(app, {
+    publicUrl: config.publicUrl,
+    registration: config.dynamicRegistration,
+    userExists: async (name) => (await storage.store.getUser(name)) !== undefined,
+  });
+
+  const context: RouteContext = { config, storage, metrics, now, logger: options.logger };
+  await app.register(async (api) => {
+    // Signatures cover bytes: keep every body raw here, whatever its type.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    await registerProtocolRoutes(api, context);
+  });
+
+  return app;
+}
+
+/**
+ * The OAuth protocol endpoints, the protected API and client registration.
+ * (Filled in by the protocol module.)
+ */
+async function registerProtocolRoutes(
+  _api: FastifyInstance,
+  _context: RouteContext,
+): Promise<void> {}

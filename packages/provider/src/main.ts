@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm start`: the provider with the configuration of the environment (DESIGN.md).
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { ProviderError } from './errors.js';
+import { openStore } from './stores/open.js';
+
+const logger = pino({
+  level: process.env['SIGNET_LOG_LEVEL'] ?? 'info',
+  // Belt and braces: nothing that can hold a credential is ever written out.
+  redact: {
+    paths: [
+      'req.headers.authorization',
+      'headers.authorization',
+      '*.secret',
+      '*.password',
+      '*.oauth_signature',
+    ],
+    censor: '[redacted]',
+  },
+});
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const storage = await openStore(config);
+  if (storage.migrated.length > 0)
+    logger.info({ migrations: storage.migrated }, 'database migrated');
+  const app = await buildApp({ config, storage, logger });
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await storage.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  logger.info(
+    { url: config.publicUrl, database: config.database.kind, redis: config.redisUrl !== undefined },
+    `Signet provider listening on http://${config.host}:${config.port}`,
+  );
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ProviderError) {
+    logger.fatal({ code: e.code }, e.message);
+  } else {
+    logger.fatal({ err: e }, 'failed to start');
+  }
+  process.exit(1);
+});
