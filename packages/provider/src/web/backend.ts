@@ -89,13 +89,10 @@ export function sqlPagesBackend(store: SqlStore, key: Buffer, now: () => number)
             decision.expiresAt === undefined
               ? undefined
               : Math.max(1, Math.round((decision.expiresAt - now()) / 1000)),
+          callback,
           now: now(),
         });
-        // Launchpad's flavour passes the callback to the page instead of the request token.
-        const redirect =
-          result.redirect ??
-          (callback ? callbackRedirect(callback, token, result.verifier) : undefined);
-        return { verifier: result.verifier, redirect };
+        return { verifier: result.verifier, redirect: result.redirect };
       } catch (e) {
         if (e instanceof ProviderError) return undefined;
         throw e;
