@@ -128,10 +128,8 @@ describe('authorization helpers (§2.2)', () => {
   });
   it('never throws on nonsense', async () => {
     const { authorize } = await setup('oob');
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-    const r = await authorize.decide(null as any);
+    const r = await authorize.decide(null as never);
     assert.equal(r.ok, false);
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-    assert.equal((await authorize.lookup(42 as any)).ok, false);
+    assert.equal((await authorize.lookup(42 as never)).ok, false);
   });
 });

@@ -66,16 +66,13 @@ const cases: [string, OAuthRequest, string][] = [
   ['a relative URL', { ...good, url: 'rt' }, 'must be a path or an absolute URL'],
   ['an empty method', { ...good, method: '' }, 'Invalid HTTP method'],
   ['a method with spaces', { ...good, method: 'GET /' }, 'Invalid HTTP method'],
-  // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
   [
     'a numeric header value',
-    { ...good, headers: { authorization: 5 as any } },
+    { ...good, headers: { authorization: 5 as never } },
     'Invalid header value',
   ],
-  // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-  ['an object body', { ...good, body: {} as any }, 'Invalid request body'],
-  // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-  ['headers that are not an object', { ...good, headers: null as any }, 'Invalid headers'],
+  ['an object body', { ...good, body: {} as never }, 'Invalid request body'],
+  ['headers that are not an object', { ...good, headers: null as never }, 'Invalid headers'],
 ];
 
 describe('malformed requests', () => {
@@ -99,8 +96,7 @@ describe('malformed requests', () => {
     assert.match(form(r)['error_description'] ?? '', /not valid Unicode/);
   });
   it('answers 400 for something that is not a request at all', async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input
-    for (const junk of [null, undefined, 42, 'GET /', {}] as any[]) {
+    for (const junk of [null, undefined, 42, 'GET /', {}] as never[]) {
       assert.equal((await requestToken(junk)).status, 400);
       const r = await resource(junk);
       assert.ok(!r.ok && r.response.status === 400);
