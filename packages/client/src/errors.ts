@@ -12,6 +12,8 @@ export type ClientErrorCode =
   | 'ERR_OAUTH_EXPIRED'
   /** Waiting for the resource owner's decision took longer than allowed. */
   | 'ERR_OAUTH_TIMEOUT'
+  /** The user gave no verifier, and the flow cannot go on without one. */
+  | 'ERR_OAUTH_VERIFIER'
   /** A success answer that does not hold what the protocol promises (no `oauth_token` ...). */
   | 'ERR_OAUTH_RESPONSE'
   /** The server could not be reached, or the connection broke. */

@@ -21,6 +21,38 @@ export type {
   TokenSet,
 } from './client.js';
 export { OAuth1Client } from './client.js';
+export type { Discovery, DiscoveryOptions, Link, ServerTarget } from './discovery.js';
+export {
+  discover,
+  hostMeta,
+  LinkRelations,
+  parseJrd,
+  parseServerTarget,
+  parseXrd,
+  webfinger,
+} from './discovery.js';
 export type { ClientErrorCode, ClientErrorOptions, OAuthProtocolErrorInit } from './errors.js';
 export { ClientError, OAuthProtocolError } from './errors.js';
+export type {
+  DesktopConsumerNameOptions,
+  LaunchpadClientOptions,
+  WaitOptions,
+} from './launchpad.js';
+export {
+  desktopConsumerName,
+  isDesktopConsumerName,
+  LAUNCHPAD_REALM,
+  launchpadClient,
+  waitForAccessToken,
+} from './launchpad.js';
+export type { LoginOptions, LoginResult } from './login.js';
+export { login } from './login.js';
 export type { ParamsInit } from './params.js';
+export type { ClientMetadata, ClientRegistration, RegistrationOptions } from './registration.js';
+export { registerClient, updateClient } from './registration.js';
+export type { CredentialStore, FileCredentialStoreOptions, StoredCredentials } from './store.js';
+export {
+  defaultConfigDir,
+  FileCredentialStore,
+  MemoryCredentialStore,
+} from './store.js';
