@@ -1,4 +1,4 @@
-import type { OAuthRequest } from '@signet/server';
+import type { OAuthRequest, OAuthStore } from '@signet/server';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -8,6 +8,9 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKey } from './crypto/secret_box.js';
+import { registerApiRoutes } from './http/api.js';
+import { registerTokenRoutes } from './http/protocol.js';
+import { registerRegistrationRoutes } from './http/registration.js';
 import type { OpenStore } from './stores/open.js';
 import { SqlSessionStore } from './stores/sql_sessions.js';
 import { sqlPagesBackend } from './web/backend.js';
@@ -20,6 +23,13 @@ import type { SessionStore } from './web/session.js';
 export interface AppOptions {
   readonly config: Config;
   readonly storage: OpenStore;
+  /**
+   * What the protocol endpoints read: the SQL store behind caches (see `openProvider`).
+   * Pages and the CLI go to the SQL store itself.
+   */
+  readonly oauthStore: OAuthStore;
+  /** Called after a write of this process that cached reads must not miss (a revocation). */
+  readonly onRevoke?: () => void;
   /** Structured logger; none in tests that do not look at logs. */
   readonly logger?: Logger | undefined;
   readonly now?: () => number;
@@ -107,7 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const pageKey = deriveKey(storage.masterKey, 'signet pages v1');
   await app.register(async (pages) => {
     await registerPages(pages, {
-      backend: sqlPagesBackend(storage.store, pageKey, now),
+      backend: sqlPagesBackend(storage.store, pageKey, now, options.onRevoke),
       sessions: options.sessions ?? new SqlSessionStore(storage.store),
       csrfKey: pageKey,
       secureCookies: config.publicUrl.startsWith('https:'),
@@ -126,7 +136,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Signatures cover bytes: keep every body raw here, whatever its type.
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    await registerProtocolRoutes(api, context);
+    registerTokenRoutes(api, context, options.oauthStore);
+    registerApiRoutes(api, context, options.oauthStore);
+    registerRegistrationRoutes(api, context);
   });
 
   return app;

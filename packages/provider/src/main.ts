@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: the provider with the configuration of the environment (DESIGN.md).
 import { pino } from 'pino';
-import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { ProviderError } from './errors.js';
-import { openStore } from './stores/open.js';
+import { openProvider } from './provider.js';
 
 const logger = pino({
   level: process.env['SIGNET_LOG_LEVEL'] ?? 'info',
@@ -23,14 +22,13 @@ const logger = pino({
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const storage = await openStore(config);
-  if (storage.migrated.length > 0)
+  const { app, storage, close } = await openProvider(config, { logger });
+  if (storage.migrated.length > 0) {
     logger.info({ migrations: storage.migrated }, 'database migrated');
-  const app = await buildApp({ config, storage, logger });
+  }
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await app.close();
-    await storage.close();
+    await close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -9,7 +9,12 @@ import type { GrantView, PagesBackend, WebUser } from './pages.js';
  * The pages' view of the SQL store. Revoke forms carry a keyed hash of the token, not the
  * token key: keys are not secrets, but there is no reason to put them in HTML.
  */
-export function sqlPagesBackend(store: SqlStore, key: Buffer, now: () => number): PagesBackend {
+export function sqlPagesBackend(
+  store: SqlStore,
+  key: Buffer,
+  now: () => number,
+  onRevoke: () => void = () => {},
+): PagesBackend {
   const handle = (kind: 'a' | 'r', token: string) =>
     `${kind}-${createHmac('sha256', key).update(token).digest('base64url').slice(0, 32)}`;
   const toWebUser = (u: { name: string; displayName: string }): WebUser => ({
@@ -104,9 +109,12 @@ export function sqlPagesBackend(store: SqlStore, key: Buffer, now: () => number)
     async revoke(userId, id) {
       const found = (await grantsOf(userId)).find((g) => g.id === id);
       if (!found) return false;
-      return found.pending
-        ? store.revokeRequestToken(found.token, now())
-        : store.revokeAccessToken(found.token, now());
+      const ok = found.pending
+        ? await store.revokeRequestToken(found.token, now())
+        : await store.revokeAccessToken(found.token, now());
+      // The protocol side caches tokens; a revocation must reach it before the next call.
+      if (ok) onRevoke();
+      return ok;
     },
   };
 }

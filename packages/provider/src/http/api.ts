@@ -1,0 +1,300 @@
+import { Readable } from 'node:stream';
+import { formEncode, isFormContentType, OAuthError, parseFormEncoded } from '@signet/core';
+import { createResourceEndpoint, type OAuthStore, type ResourceAccess } from '@signet/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { oauthRequestOf, type RouteContext } from '../app.js';
+import type { Note } from '../stores/sql.js';
+import { type Caller, canRead, writeRefusal } from './access.js';
+import { countFailure } from './protocol.js';
+import { sendJson, sendOAuth } from './reply.js';
+
+const noteFields = z.object({
+  title: z.string().trim().min(1, 'title is required').max(200, 'title is at most 200 characters'),
+  body: z.string().max(65536, 'body is at most 65536 characters').default(''),
+  visibility: z
+    .enum(['public', 'private'], { message: 'visibility is public or private' })
+    .default('public'),
+  context: z.string().max(200).optional(),
+});
+const noteChanges = noteFields.partial();
+
+/** JSON of a note, as the API answers it. */
+function noteJson(n: Note) {
+  return {
+    id: n.id,
+    owner: n.owner,
+    title: n.title,
+    body: n.body,
+    visibility: n.visibility,
+    context: n.context ?? null,
+    created: new Date(n.createdAt).toISOString(),
+    updated: new Date(n.updatedAt).toISOString(),
+  };
+}
+
+/** Form or JSON fields of a request body; oauth_* parameters are protocol, not data. */
+function fieldsOf(req: FastifyRequest): Record<string, unknown> {
+  const raw = req.body instanceof Uint8Array ? Buffer.from(req.body).toString('utf8') : '';
+  const type = req.headers['content-type'];
+  if (isFormContentType(type)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of parseFormEncoded(raw)) if (!k.startsWith('oauth_')) out[k] = v;
+    return out;
+  }
+  if (raw.trim() === '') return {};
+  if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new BadRequest('Send the fields as a form or as JSON.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new BadRequest('The body is not valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new BadRequest('The JSON body must be an object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+class BadRequest extends Error {}
+
+function zodMessage(e: z.ZodError): string {
+  return e.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+/**
+ * The protected API: `/api/1.0/whoami` and the `/api/1.0/notes` resource, or, with
+ * `SIGNET_UPSTREAM`, a gateway that forwards verified requests under `/api/`.
+ */
+export function registerApiRoutes(
+  api: FastifyInstance,
+  ctx: RouteContext,
+  store: OAuthStore,
+): void {
+  const sql = ctx.storage.store;
+  const protect = createResourceEndpoint({
+    store,
+    publicUrl: ctx.config.publicUrl,
+    clock: ctx.now,
+    anonymous: true,
+    onError: (error) => ctx.logger?.error({ err: error }, 'resource check failed'),
+  });
+
+  // Runs the OAuth check; answers the refusal itself and returns undefined, or the access.
+  async function authorize(
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<ResourceAccess | undefined> {
+    const result = await protect(oauthRequestOf(req));
+    if (result.ok) return result;
+    countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
+    sendOAuth(reply, result.response);
+    return undefined;
+  }
+
+  const forbid = (reply: FastifyReply, message: string) =>
+    reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .type('text/plain; charset=utf-8')
+      .send(message);
+
+  api.get('/api/1.0/whoami', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const expires = access.token?.expiresAt;
+    return sendJson(reply, 200, {
+      person: access.userId ?? null,
+      consumer: access.consumer.key,
+      permission: access.grant?.permission ?? 'READ_PUBLIC',
+      context: access.grant?.context ?? null,
+      expires: expires === undefined ? null : new Date(expires).toISOString(),
+    });
+  });
+
+  if (ctx.config.upstream !== undefined) {
+    registerGateway(api, ctx.config.upstream, authorize);
+    return;
+  }
+
+  const caller = (a: ResourceAccess): Caller => ({ userId: a.userId, grant: a.grant });
+
+  async function contextExists(name: string | undefined): Promise<boolean> {
+    return name === undefined || (await sql.getContext(name)) !== undefined;
+  }
+
+  api.get('/api/1.0/notes', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const who = caller(access);
+    const notes = await sql.listNotes(who.userId === undefined ? {} : { privateOf: who.userId });
+    return sendJson(reply, 200, { notes: notes.filter((n) => canRead(who, n)).map(noteJson) });
+  });
+
+  api.post('/api/1.0/notes', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const who = caller(access);
+    const parsed = noteFields.safeParse(fieldsOf(req));
+    if (!parsed.success) return sendJson(reply, 400, { error: zodMessage(parsed.error) });
+    const f = parsed.data;
+    const refusal = writeRefusal(who, f.visibility, f.context);
+    if (refusal !== undefined) return forbid(reply, refusal);
+    if (!(await contextExists(f.context)))
+      return sendJson(reply, 400, { error: `Unknown context ${f.context}.` });
+    const note = await sql.createNote({
+      owner: who.userId!,
+      title: f.title,
+      body: f.body,
+      visibility: f.visibility,
+      context: f.context,
+    });
+    return sendJson(reply.header('location', `/api/1.0/notes/${note.id}`), 201, noteJson(note));
+  });
+
+  const idOf = (req: FastifyRequest): number | undefined => {
+    const raw = (req.params as { id: string }).id;
+    return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : undefined;
+  };
+  const notFound = (reply: FastifyReply) => sendJson(reply, 404, { error: 'No such note.' });
+
+  api.get('/api/1.0/notes/:id', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const id = idOf(req);
+    const note = id === undefined ? undefined : await sql.getNote(id);
+    // A private note the caller may not read is as absent as one that does not exist.
+    if (!note || !canRead(caller(access), note)) return notFound(reply);
+    return sendJson(reply, 200, noteJson(note));
+  });
+
+  api.put('/api/1.0/notes/:id', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const who = caller(access);
+    const id = idOf(req);
+    const note = id === undefined ? undefined : await sql.getNote(id);
+    if (!note || !canRead(who, note)) return notFound(reply);
+    const parsed = noteChanges.safeParse(fieldsOf(req));
+    if (!parsed.success) return sendJson(reply, 400, { error: zodMessage(parsed.error) });
+    const f = parsed.data;
+    if (note.owner !== who.userId) return forbid(reply, 'Only the owner of a note can change it.');
+    // Both what the note is and what it becomes must be writable under the grant.
+    const refusal =
+      writeRefusal(who, note.visibility, note.context) ??
+      writeRefusal(who, f.visibility ?? note.visibility, f.context ?? note.context);
+    if (refusal !== undefined) return forbid(reply, refusal);
+    if (!(await contextExists(f.context)))
+      return sendJson(reply, 400, { error: `Unknown context ${f.context}.` });
+    const updated = await sql.updateNote(note.id, {
+      ...(f.title !== undefined && { title: f.title }),
+      ...(f.body !== undefined && { body: f.body }),
+      ...(f.visibility !== undefined && { visibility: f.visibility }),
+      ...(f.context !== undefined && { context: f.context }),
+    });
+    if (!updated) return notFound(reply);
+    return sendJson(reply, 200, noteJson(updated));
+  });
+
+  api.delete('/api/1.0/notes/:id', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const who = caller(access);
+    const id = idOf(req);
+    const note = id === undefined ? undefined : await sql.getNote(id);
+    if (!note || !canRead(who, note)) return notFound(reply);
+    if (note.owner !== who.userId) return forbid(reply, 'Only the owner of a note can delete it.');
+    const refusal = writeRefusal(who, note.visibility, note.context);
+    if (refusal !== undefined) return forbid(reply, refusal);
+    await sql.deleteNote(note.id);
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
+
+  api.setErrorHandler((error, _req, reply) => {
+    if (error instanceof BadRequest) return sendJson(reply, 400, { error: error.message });
+    if (error instanceof OAuthError) return sendJson(reply, 400, { error: error.message });
+    throw error;
+  });
+}
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and what carries credentials never cross the gateway.
+const DROP_REQUEST = new Set([
+  'authorization',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'cookie',
+]);
+const DROP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'content-length',
+  'content-encoding',
+]);
+
+/** Removes oauth_* parameters from a query or form: with PLAINTEXT the signature is the secret. */
+function withoutOAuth(encoded: string): string {
+  return formEncode(parseFormEncoded(encoded).filter(([k]) => !k.startsWith('oauth_')));
+}
+
+function registerGateway(
+  api: FastifyInstance,
+  upstream: string,
+  authorize: (req: FastifyRequest, reply: FastifyReply) => Promise<ResourceAccess | undefined>,
+): void {
+  const base = upstream.replace(/\/+$/, '');
+  api.all('/api/*', async (req, reply) => {
+    const access = await authorize(req, reply);
+    if (!access) return reply;
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    const query = q === -1 ? '' : withoutOAuth(req.url.slice(q + 1));
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || DROP_REQUEST.has(name) || name.startsWith('x-signet-')) continue;
+      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    headers.set('x-signet-consumer', access.consumer.key);
+    if (access.userId !== undefined) headers.set('x-signet-user', access.userId);
+    headers.set('x-signet-permission', access.grant?.permission ?? 'READ_PUBLIC');
+    if (access.grant?.context !== undefined) headers.set('x-signet-context', access.grant.context);
+    let body: Uint8Array | string | undefined =
+      req.body instanceof Uint8Array ? req.body : undefined;
+    if (body !== undefined && isFormContentType(req.headers['content-type'])) {
+      body = withoutOAuth(Buffer.from(body).toString('utf8'));
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}${query ? `?${query}` : ''}`, {
+        method: req.method,
+        headers,
+        ...(body !== undefined && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
+        redirect: 'manual',
+      });
+    } catch {
+      return reply
+        .code(502)
+        .type('text/plain; charset=utf-8')
+        .send('The upstream API did not answer.');
+    }
+    reply.code(res.status);
+    res.headers.forEach((value, name) => {
+      if (!DROP_RESPONSE.has(name)) reply.header(name, value);
+    });
+    if (res.body === null) return reply.send();
+    return reply.send(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
+  });
+}

@@ -1,0 +1,117 @@
+import {
+  acceptsJson,
+  type Consumer,
+  createAccessTokenEndpoint,
+  createRequestTokenEndpoint,
+  type Endpoint,
+  type EndpointOptions,
+  jsonResponse,
+  type OAuthStore,
+} from '@signet/server';
+import type { FastifyInstance } from 'fastify';
+import { oauthRequestOf, type RouteContext } from '../app.js';
+import { generateKey } from '../credentials.js';
+import { ProviderError } from '../errors.js';
+import { PERMISSIONS } from '../permissions.js';
+import { sendOAuth } from './reply.js';
+
+/**
+ * The token endpoints: Launchpad's (`/+request-token`, `/+access-token`; OAuth 1.0, any
+ * method, no callback or verifier, PLAINTEXT without timestamp and nonce checks) and
+ * RFC 5849's (`/oauth/request_token`, `/oauth/access_token`; callback and verifier required,
+ * every check enforced).
+ */
+export function registerTokenRoutes(
+  api: FastifyInstance,
+  ctx: RouteContext,
+  store: OAuthStore,
+): void {
+  const sql = ctx.storage.store;
+  const base: EndpointOptions = {
+    store,
+    publicUrl: ctx.config.publicUrl,
+    clock: ctx.now,
+    onError: (error) => ctx.logger?.error({ err: error }, 'token endpoint failed'),
+  };
+  // TODO(server): keys and secrets share one generator there; Launchpad's secrets are longer.
+  const tokens = { generateToken: generateKey };
+
+  // Launchpad's open consumers: an unknown key registers itself with an empty secret, so a
+  // script can identify itself by name without a registration step.
+  const onUnknownConsumer = ctx.config.openConsumers
+    ? async (key: string): Promise<Consumer | undefined> => {
+        try {
+          return await sql.createConsumer({ key, secret: '', origin: 'open' });
+        } catch (e) {
+          if (e instanceof ProviderError && e.code === 'ERR_EXISTS') return sql.getConsumer(key);
+          if (e instanceof ProviderError && e.code === 'ERR_INVALID') return undefined;
+          throw e;
+        }
+      }
+    : undefined;
+
+  const countIssued = (kind: 'request' | 'access', endpoint: Endpoint): Endpoint => {
+    return async (request) => {
+      const response = await endpoint(request);
+      if (response.status === 200) ctx.metrics.tokensIssued.inc({ kind });
+      else countFailure(ctx, response.headers['www-authenticate'], response.status, 'token');
+      return response;
+    };
+  };
+
+  const launchpadRequestToken = countIssued(
+    'request',
+    createRequestTokenEndpoint({
+      ...base,
+      ...tokens,
+      flavour: 'launchpad',
+      onUnknownConsumer,
+      formatAnswer: ({ requestToken, consumer, request }) =>
+        acceptsJson(request)
+          ? jsonResponse({
+              oauth_token: requestToken.token,
+              oauth_token_secret: requestToken.secret,
+              oauth_token_consumer: consumer.key,
+              access_levels: PERMISSIONS.map(({ value, title }) => ({ value, title })),
+            })
+          : undefined,
+    }),
+  );
+  const launchpadAccessToken = countIssued(
+    'access',
+    createAccessTokenEndpoint({ ...base, ...tokens, flavour: 'launchpad' }),
+  );
+  const rfcRequestToken = countIssued(
+    'request',
+    createRequestTokenEndpoint({ ...base, ...tokens, flavour: 'rfc5849' }),
+  );
+  const rfcAccessToken = countIssued(
+    'access',
+    createAccessTokenEndpoint({ ...base, ...tokens, flavour: 'rfc5849' }),
+  );
+
+  const mount = (methods: ('GET' | 'POST')[], path: string, endpoint: Endpoint) => {
+    api.route({
+      method: methods,
+      url: path,
+      handler: async (req, reply) => sendOAuth(reply, await endpoint(oauthRequestOf(req))),
+    });
+  };
+  mount(['GET', 'POST'], '/+request-token', launchpadRequestToken);
+  mount(['GET', 'POST'], '/+access-token', launchpadAccessToken);
+  mount(['POST'], '/oauth/request_token', rfcRequestToken);
+  mount(['POST'], '/oauth/access_token', rfcAccessToken);
+}
+
+/** Counts a refusal by its `oauth_problem`, and signature failures apart. */
+export function countFailure(
+  ctx: RouteContext,
+  challenge: string | undefined,
+  status: number,
+  endpoint: string,
+): void {
+  const problem = challenge ? /oauth_problem="([^"]*)"/.exec(challenge)?.[1] : undefined;
+  const label = problem ?? (status === 400 ? 'invalid_request' : `status_${status}`);
+  ctx.metrics.oauthFailures.inc({ problem: label });
+  if (problem === 'signature_invalid') ctx.metrics.signatureFailures.inc({ endpoint });
+}

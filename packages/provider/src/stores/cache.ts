@@ -1,0 +1,187 @@
+import type { AccessToken, Consumer, NonceUse, OAuthStore, RequestToken } from '@signet/server';
+import type { NonceStore } from './nonces.js';
+import { nonceKey } from './nonces.js';
+
+/**
+ * Tells caches that the database may have changed under them: another process (the admin
+ * CLI revoking a token, another provider instance) wrote to it.
+ */
+export interface ChangeFeed {
+  /**
+   * Whether anything may have changed since the last call. Called on every cached read, so
+   * it must be cheap: a SQLite `PRAGMA data_version` read, or a flag set by PostgreSQL
+   * LISTEN/NOTIFY.
+   */
+  changed(): boolean;
+  close(): Promise<void>;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * An `OAuthStore` that serves consumers and access tokens from memory. The protected API
+ * looks both up on every call; a cache turns a query, a row decode and an AES-GCM decryption
+ * into a map look-up.
+ *
+ * Correctness: every read first asks the change feed, and any outside write clears both
+ * caches, so a token revoked by the CLI or on another instance is refused on the next
+ * request. Writes through this process call {@link CachedStore.invalidate}. Entries past their
+ * expiry are still checked by the endpoint against the clock, as uncached ones are.
+ */
+export class CachedStore implements OAuthStore {
+  readonly #inner: OAuthStore;
+  readonly #feed: ChangeFeed;
+  readonly #consumers = new Map<string, Consumer | undefined>();
+  readonly #tokens = new Map<string, AccessToken | undefined>();
+  readonly #nonces: NonceStore | undefined;
+
+  constructor(inner: OAuthStore, feed: ChangeFeed, nonces?: NonceStore) {
+    this.#inner = inner;
+    this.#feed = feed;
+    this.#nonces = nonces;
+  }
+
+  /** Forgets everything cached: call after a write that changes consumers or tokens. */
+  invalidate(): void {
+    this.#consumers.clear();
+    this.#tokens.clear();
+  }
+
+  #fresh(): void {
+    if (this.#feed.changed()) this.invalidate();
+  }
+
+  async getConsumer(key: string): Promise<Consumer | undefined> {
+    this.#fresh();
+    if (this.#consumers.has(key)) return this.#consumers.get(key);
+    const c = await this.#inner.getConsumer(key);
+    // Unknown keys are not cached: open consumers register them a moment later, and a
+    // flood of random keys must not fill memory.
+    if (c !== undefined) remember(this.#consumers, key, c);
+    return c;
+  }
+
+  async getAccessToken(token: string): Promise<AccessToken | undefined> {
+    this.#fresh();
+    if (this.#tokens.has(token)) return this.#tokens.get(token);
+    const t = await this.#inner.getAccessToken(token);
+    if (t !== undefined) remember(this.#tokens, token, t);
+    return t;
+  }
+
+  async revokeAccessToken(token: string, now: number): Promise<boolean> {
+    const ok = await this.#inner.revokeAccessToken(token, now);
+    this.#tokens.delete(token);
+    return ok;
+  }
+
+  useNonce(nonce: NonceUse, expiresAt: number): Promise<boolean> {
+    return (this.#nonces ?? this.#inner).useNonce(nonce, expiresAt);
+  }
+
+  createRequestToken(token: RequestToken): Promise<void> {
+    return this.#inner.createRequestToken(token);
+  }
+
+  getRequestToken(token: string): Promise<RequestToken | undefined> {
+    return this.#inner.getRequestToken(token);
+  }
+
+  reviewRequestToken(
+    token: string,
+    review: Parameters<OAuthStore['reviewRequestToken']>[1],
+  ): Promise<RequestToken | undefined> {
+    return this.#inner.reviewRequestToken(token, review);
+  }
+
+  consumeRequestToken(requestToken: string, accessToken: AccessToken): Promise<boolean> {
+    return this.#inner.consumeRequestToken(requestToken, accessToken);
+  }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  // Crude but bounded: a full cache starts over rather than tracking recency per hit.
+  if (map.size >= CACHE_LIMIT) map.clear();
+  map.set(key, value);
+}
+
+/** Where {@link WriteBehindNonces} persists nonces, and loads them back at start. */
+export interface NonceTable {
+  /** Unexpired nonce keys with their expiry. */
+  load(now: number): Promise<Iterable<readonly [key: string, expiresAt: number]>>;
+  /** Stores a batch; keys already present are left as they are. */
+  save(batch: readonly (readonly [key: string, expiresAt: number])[]): Promise<void>;
+}
+
+/**
+ * Nonces for a single-process provider (SQLite): checked against memory, which is atomic in
+ * one event loop, and written to the database in batches so that a restart still refuses
+ * replays of requests signed before it. A crash loses at most one flush interval of nonces.
+ */
+export class WriteBehindNonces implements NonceStore {
+  readonly #seen = new Map<string, number>();
+  #pending: [string, number][] = [];
+  readonly #table: NonceTable;
+  readonly #now: () => number;
+  readonly #timer: NodeJS.Timeout;
+  #lastSweep = 0;
+  #flushing: Promise<void> = Promise.resolve();
+
+  private constructor(table: NonceTable, now: () => number, flushMs: number) {
+    this.#table = table;
+    this.#now = now;
+    this.#timer = setInterval(() => void this.flush(), flushMs);
+    this.#timer.unref();
+  }
+
+  /** Loads the unexpired nonces and starts flushing every `flushMs`. */
+  static async open(
+    table: NonceTable,
+    now: () => number = Date.now,
+    flushMs = 200,
+  ): Promise<WriteBehindNonces> {
+    const store = new WriteBehindNonces(table, now, flushMs);
+    for (const [k, e] of await table.load(now())) store.#seen.set(k, e);
+    return store;
+  }
+
+  async useNonce(nonce: NonceUse, expiresAt: number): Promise<boolean> {
+    const now = this.#now();
+    this.#sweep(now);
+    const key = nonceKey(nonce);
+    const known = this.#seen.get(key);
+    if (known !== undefined && known > now) return false;
+    this.#seen.set(key, expiresAt);
+    this.#pending.push([key, expiresAt]);
+    return true;
+  }
+
+  // Expired entries go every few seconds, so memory holds about one window of traffic.
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < 5000) return;
+    this.#lastSweep = now;
+    for (const [k, e] of this.#seen) if (e <= now) this.#seen.delete(k);
+  }
+
+  /** Writes what is pending; resolves when it is on disk. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#pending.length === 0) return;
+      const batch = this.#pending;
+      this.#pending = [];
+      try {
+        await this.#table.save(batch);
+      } catch {
+        // Keep them for the next attempt: losing nonces would reopen a replay window.
+        this.#pending = batch.concat(this.#pending);
+      }
+    });
+    return this.#flushing;
+  }
+
+  /** Stops the timer and writes what is pending. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+}
