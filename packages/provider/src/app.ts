@@ -143,12 +143,3 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   return app;
 }
-
-/**
- * The OAuth protocol endpoints, the protected API and client registration.
- * (Filled in by the protocol module.)
- */
-async function registerProtocolRoutes(
-  _api: FastifyInstance,
-  _context: RouteContext,
-): Promise<void> {}
