@@ -72,7 +72,7 @@ export async function openTestStore(
   const box = SecretBox.fromMasterKey(randomBytes(32));
   if (dialect === 'sqlite') {
     const { dir, remove } = tempDir('sqlite');
-    const { db, close } = openDatabase({ kind: 'sqlite', path: join(dir, 'signet.db') });
+    const { db, close } = await openDatabase({ kind: 'sqlite', path: join(dir, 'signet.db') });
     await migrateToLatest(db, 'sqlite');
     const store = new SqlStore({ db, dialect, box, ...options });
     let closed = false;
@@ -93,7 +93,7 @@ export async function openTestStore(
     };
   }
   const { url, schema, drop } = await pgSchema();
-  const { db, close } = openDatabase({ kind: 'postgres', url });
+  const { db, close } = await openDatabase({ kind: 'postgres', url });
   await migrateToLatest(db, 'postgres');
   const store = new SqlStore({ db, dialect, box, ...options });
   let closed = false;

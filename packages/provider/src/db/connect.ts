@@ -2,7 +2,6 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { ProviderError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
@@ -22,9 +21,9 @@ const INT8_OID = 20;
  * Opens the database of `config`: a better-sqlite3 file (its folder is created) or a pg pool.
  * Does not migrate; see {@link migrateToLatest}.
  *
- * @example const { db, dialect, close } = openDatabase(config.database);
+ * @example const { db, dialect, close } = await openDatabase(config.database);
  */
-export function openDatabase(config: DatabaseConfig): OpenDatabase {
+export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase> {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') {
       // Password hashes and encrypted secrets are nobody else's business: a private folder
@@ -41,6 +40,8 @@ export function openDatabase(config: DatabaseConfig): OpenDatabase {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
+  // Loaded only for PostgreSQL: the CLI on the SQLite default starts faster without it.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,

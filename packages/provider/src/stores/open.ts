@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { loadMasterKey } from '../crypto/key_file.js';
 import { SecretBox } from '../crypto/secret_box.js';
 import { migrateToLatest, openDatabase } from '../db/connect.js';
-import { RedisNonceStore } from './redis_nonces.js';
+import type { RedisNonceStore } from './redis_nonces.js';
 import { SqlStore } from './sql.js';
 
 /** What {@link openStore} opened. */
@@ -29,11 +29,15 @@ export async function openStore(
   options: { readonly now?: () => number } = {},
 ): Promise<OpenStore> {
   const masterKey = loadMasterKey(config.secretKey, config.dataDir);
-  const { db, dialect, close: closeDb } = openDatabase(config.database);
+  const { db, dialect, close: closeDb } = await openDatabase(config.database);
   let nonces: RedisNonceStore | undefined;
   try {
     const migrated = await migrateToLatest(db, dialect);
-    nonces = config.redisUrl === undefined ? undefined : RedisNonceStore.connect(config.redisUrl);
+    if (config.redisUrl !== undefined) {
+      // ioredis is loaded only when configured, like pg.
+      const { RedisNonceStore } = await import('./redis_nonces.js');
+      nonces = RedisNonceStore.connect(config.redisUrl);
+    }
     const store = new SqlStore({
       db,
       dialect,

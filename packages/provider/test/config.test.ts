@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.js';
+import { ProviderError } from '../src/errors.js';
+
+const cwd = '/srv/signet';
+const load = (env: Record<string, string>) => loadConfig(env, { cwd });
+
+function configError(env: Record<string, string>, ...fragments: string[]): void {
+  assert.throws(
+    () => load(env),
+    (e: unknown) => {
+      assert.ok(e instanceof ProviderError);
+      assert.equal(e.code, 'ERR_CONFIG');
+      for (const f of fragments)
+        assert.ok(e.message.includes(f), `${JSON.stringify(e.message)} mentions ${f}`);
+      return true;
+    },
+  );
+}
+
+describe('loadConfig', () => {
+  it("gives DESIGN.md's defaults for an empty environment", () => {
+    assert.deepEqual(load({}), {
+      port: 8080,
+      host: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:8080',
+      database: { kind: 'sqlite', path: '/srv/signet/data/signet.db' },
+      dataDir: '/srv/signet/data',
+      redisUrl: undefined,
+      secretKey: undefined,
+      openConsumers: true,
+      dynamicRegistration: true,
+      upstream: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const key = 'k'.repeat(40);
+    assert.deepEqual(
+      load({
+        PORT: '9000',
+        HOST: '0.0.0.0',
+        SIGNET_PUBLIC_URL: 'https://login.example.org/oauth/',
+        SIGNET_DATABASE_URL: 'postgres://signet@db.example/signet',
+        SIGNET_REDIS_URL: 'redis://cache:6379/2',
+        SIGNET_SECRET_KEY: key,
+        SIGNET_OPEN_CONSUMERS: 'false',
+        SIGNET_DYNAMIC_REGISTRATION: 'no',
+        SIGNET_UPSTREAM: 'http://127.0.0.1:3000',
+      }),
+      {
+        port: 9000,
+        host: '0.0.0.0',
+        publicUrl: 'https://login.example.org/oauth',
+        database: { kind: 'postgres', url: 'postgres://signet@db.example/signet' },
+        dataDir: '/srv/signet/data',
+        redisUrl: 'redis://cache:6379/2',
+        secretKey: key,
+        openConsumers: false,
+        dynamicRegistration: false,
+        upstream: 'http://127.0.0.1:3000',
+      },
+    );
+  });
+
+  it('derives the public URL from HOST and PORT, with brackets for IPv6', () => {
+    assert.equal(load({ PORT: '81', HOST: 'example.org' }).publicUrl, 'http://example.org:81');
+    assert.equal(load({ HOST: '::1' }).publicUrl, 'http://[::1]:8080');
+  });
+
+  it('resolves a relative SQLite path against cwd and keeps the key next to it', () => {
+    const c = load({ SIGNET_DATABASE_URL: 'sqlite:var/db/x.sqlite' });
+    assert.deepEqual(c.database, { kind: 'sqlite', path: '/srv/signet/var/db/x.sqlite' });
+    assert.equal(c.dataDir, '/srv/signet/var/db');
+    assert.deepEqual(load({ SIGNET_DATABASE_URL: 'sqlite:/abs/s.db' }).database, {
+      kind: 'sqlite',
+      path: '/abs/s.db',
+    });
+    assert.deepEqual(load({ SIGNET_DATABASE_URL: 'sqlite::memory:' }).database, {
+      kind: 'sqlite',
+      path: ':memory:',
+    });
+  });
+
+  it('accepts the usual spellings of booleans and treats empty variables as unset', () => {
+    for (const v of ['true', 'TRUE', '1', 'yes', 'on'])
+      assert.equal(load({ SIGNET_OPEN_CONSUMERS: v }).openConsumers, true);
+    for (const v of ['false', 'False', '0', 'no', 'off'])
+      assert.equal(load({ SIGNET_OPEN_CONSUMERS: v }).openConsumers, false);
+    assert.equal(load({ SIGNET_REDIS_URL: '', PORT: ' ' }).redisUrl, undefined);
+    assert.equal(load({ PORT: '' }).port, 8080);
+  });
+
+  it('names each bad variable and why', () => {
+    configError({ PORT: 'eighty' }, 'PORT', 'port number');
+    configError({ PORT: '70000' }, 'PORT');
+    configError({ PORT: '-1' }, 'PORT');
+    configError(
+      { SIGNET_OPEN_CONSUMERS: 'maybe' },
+      'SIGNET_OPEN_CONSUMERS',
+      'true or false',
+      'maybe',
+    );
+    configError(
+      { SIGNET_DATABASE_URL: 'mysql://x' },
+      'SIGNET_DATABASE_URL',
+      'sqlite:PATH or postgres://',
+    );
+    configError({ SIGNET_DATABASE_URL: 'sqlite:' }, 'SIGNET_DATABASE_URL', 'file path');
+    configError({ SIGNET_PUBLIC_URL: 'example.org' }, 'SIGNET_PUBLIC_URL', 'absolute');
+    configError({ SIGNET_PUBLIC_URL: 'ftp://example.org' }, 'SIGNET_PUBLIC_URL', 'http');
+    configError({ SIGNET_PUBLIC_URL: 'https://example.org/?a=b' }, 'SIGNET_PUBLIC_URL', 'query');
+    configError({ SIGNET_REDIS_URL: 'localhost:6379' }, 'SIGNET_REDIS_URL', 'redis://');
+    configError({ SIGNET_SECRET_KEY: 'short' }, 'SIGNET_SECRET_KEY', '32 characters');
+    configError({ SIGNET_UPSTREAM: 'not a url' }, 'SIGNET_UPSTREAM');
+  });
+
+  it('reports every bad variable at once', () => {
+    configError(
+      { PORT: 'x', SIGNET_DYNAMIC_REGISTRATION: 'x' },
+      'PORT',
+      'SIGNET_DYNAMIC_REGISTRATION',
+    );
+  });
+
+  it('never echoes the secret key in an error', () => {
+    assert.throws(
+      () => load({ SIGNET_SECRET_KEY: 'hunter2-secret' }),
+      (e: unknown) => e instanceof Error && !e.message.includes('hunter2-secret'),
+    );
+  });
+});
