@@ -79,7 +79,7 @@ function signetSign(nonce?: string, timestamp?: string): string {
     ...(nonce === undefined ? {} : { nonce }),
     ...(timestamp === undefined ? {} : { timestamp }),
   });
-  return serializeAuthorizationHeader(signed.oauthParams);
+  return signed.authorization;
 }
 
 /** @signet/core. */
@@ -87,7 +87,7 @@ export const signet: Signer = {
   id: 'signet',
   subject: '@signet/core',
   signMeasures:
-    'signRequest (nonce from the pooled CSPRNG, clock, query parse, base string, HMAC-SHA1) + serializeAuthorizationHeader',
+    'signRequest (nonce from the pooled CSPRNG, clock, query parse, base string, HMAC-SHA1, the Authorization header it returns)',
   verifyMeasures:
     'collectParameters (header, query and form body parsed) + signedParameters + verifySignature (base string, HMAC-SHA1, constant-time compare)',
   sign: () => signetSign(),

@@ -54,8 +54,16 @@ export function isOAuthAuthorization(header: string | null | undefined): header 
  */
 export function parseAuthorizationHeader(header: string): AuthorizationHeader {
   if (typeof header !== 'string') throw fail('not a string.');
-  if (header.length > MAX_HEADER_LENGTH) throw fail('too long.');
   if (!isOAuthAuthorization(header)) throw fail('scheme is not OAuth.');
+  return parseOAuthCredentials(header);
+}
+
+/**
+ * {@link parseAuthorizationHeader} for a header already known to use the `OAuth` scheme.
+ * @internal
+ */
+export function parseOAuthCredentials(header: string): AuthorizationHeader {
+  if (header.length > MAX_HEADER_LENGTH) throw fail('too long.');
   // Quoted-strings exclude controls but tab (RFC 7230 §3.2.6); one scan covers every value.
   if (CONTROL.test(header)) throw fail('control character in header.');
   const s = header;
@@ -101,7 +109,7 @@ export function parseAuthorizationHeader(header: string): AuthorizationHeader {
       while (i < n && isTokenChar(s.charCodeAt(i))) i++;
       rawValue = s.slice(valueStart, i);
     }
-    if (rawName.toLowerCase() === 'realm') {
+    if (rawName.length === 5 && rawName.toLowerCase() === 'realm') {
       if (realm !== undefined) throw fail('realm appears twice.');
       realm = rawValue;
     } else {
@@ -141,6 +149,14 @@ function safe(s: string): string {
 }
 
 /**
+ * `realm="..."`, with `"` and `\` escaped as quoted-pairs.
+ * @internal
+ */
+export function quoteRealm(realm: string): string {
+  return `realm="${realm.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
  * Serialises protocol parameters as an `OAuth` Authorization header value: names and values
  * percent-encoded and double-quoted, separated by `, `. `realm` comes first when given.
  *
@@ -155,10 +171,17 @@ export function serializeAuthorizationHeader(params: Iterable<Param>, realm?: st
   let out = 'OAuth ';
   let first = true;
   if (realm !== undefined) {
-    out += `realm="${realm.replace(/["\\]/g, '\\$&')}"`;
+    out += quoteRealm(realm);
     first = false;
   }
   for (const [name, value] of params) {
+    // What the parser would refuse or read as the realm must not be written.
+    if (name === '' || (name.length === 5 && name.toLowerCase() === 'realm')) {
+      throw new OAuthError(
+        'ERR_OAUTH_HEADER',
+        `Cannot send a parameter named "${name}" in the header.`,
+      );
+    }
     out += (first ? '' : ', ') + percentEncode(name) + '="' + percentEncode(value) + '"';
     first = false;
   }

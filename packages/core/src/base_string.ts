@@ -2,7 +2,7 @@ import { percentEncode } from './encoding.js';
 import { OAuthError } from './errors.js';
 import { encodedNormalizedParameters, type Param } from './parameters.js';
 
-const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 // RFC 9110 token: what an HTTP method may be. Keeps the base string ASCII.
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
@@ -24,25 +24,41 @@ const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
  */
 export function baseStringUri(url: string | URL): string {
   const s = typeof url === 'string' ? url : url.href;
-  const m = ABSOLUTE_URL.exec(s);
-  if (m === null) throw new OAuthError('ERR_OAUTH_URL', 'Not an absolute http(s) URL.');
-  const scheme = m[1]!.toLowerCase();
-  let authority = m[2]!;
+  const colon = s.indexOf('://');
+  if (colon <= 0 || !SCHEME.test(s.slice(0, colon))) {
+    throw new OAuthError('ERR_OAUTH_URL', 'Not an absolute http(s) URL.');
+  }
+  const scheme = s.slice(0, colon).toLowerCase();
+  const start = colon + 3;
+  // The authority ends at the first "/", "?" or "#"; the path at the first "?" or "#".
+  let end = start;
+  while (end < s.length) {
+    const c = s.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  let pathEnd = end;
+  while (pathEnd < s.length) {
+    const c = s.charCodeAt(pathEnd);
+    if (c === 0x3f || c === 0x23) break;
+    pathEnd++;
+  }
+  let authority = s.slice(start, end);
   const at = authority.lastIndexOf('@');
   if (at !== -1) authority = authority.slice(at + 1);
   let host = authority;
   let port = '';
   // A colon after the closing bracket of an IPv6 literal, or any colon otherwise, starts a port.
-  const colon = authority.lastIndexOf(':');
-  if (colon !== -1 && colon > authority.lastIndexOf(']')) {
-    host = authority.slice(0, colon);
-    port = authority.slice(colon + 1);
+  const portColon = authority.lastIndexOf(':');
+  if (portColon !== -1 && portColon > authority.lastIndexOf(']')) {
+    host = authority.slice(0, portColon);
+    port = authority.slice(portColon + 1);
     if (!/^[0-9]*$/.test(port)) throw new OAuthError('ERR_OAUTH_URL', 'Invalid port in URL.');
     port = port.replace(/^0+(?=\d)/, '');
   }
   if (host === '') throw new OAuthError('ERR_OAUTH_URL', 'URL has no host.');
   host = host.toLowerCase();
-  const path = m[3] === '' ? '/' : m[3]!;
+  const path = pathEnd === end ? '/' : s.slice(end, pathEnd);
   if (port === '' || DEFAULT_PORTS[scheme] === port) return `${scheme}://${host}${path}`;
   return `${scheme}://${host}:${port}${path}`;
 }
@@ -67,14 +83,17 @@ export function signatureBaseString(
   url: string | URL,
   params: Iterable<Param>,
 ): string {
+  return baseStringPrefix(method, url) + encodedNormalizedParameters(params);
+}
+
+/**
+ * `METHOD&encoded-base-uri&`: the base string up to its parameters.
+ * @internal
+ */
+export function baseStringPrefix(method: string, url: string | URL): string {
   if (!METHOD_TOKEN.test(method)) {
     throw new OAuthError('ERR_OAUTH_INVALID_REQUEST', 'Invalid HTTP method.');
   }
-  return (
-    method.toUpperCase() +
-    '&' +
-    percentEncode(baseStringUri(url)) +
-    '&' +
-    encodedNormalizedParameters(params)
-  );
+  // §3.4.1.1: a custom method is encoded too; GET, POST ... come back from the fast path as is.
+  return percentEncode(method.toUpperCase()) + '&' + percentEncode(baseStringUri(url)) + '&';
 }

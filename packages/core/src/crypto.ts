@@ -54,14 +54,15 @@ export function digestBase64(algorithm: HashAlgorithm, data: string | Uint8Array
  * differ. Lengths of signatures and secrets are public, their contents are not.
  */
 export function timingSafeEqualString(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    // Still spend the comparison so that a wrong length costs about the same.
-    timingSafeEqual(ab, ab);
+  // Signatures and secrets compared here are ASCII almost always; an XOR accumulated over
+  // every code unit has no data-dependent branch and allocates nothing.
+  if (a.length !== b.length) {
+    timingSafeEqual(Buffer.from(a), Buffer.from(a));
     return false;
   }
-  return timingSafeEqual(ab, bb);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 // Parsing PEM costs far more than an RSA verification's hashing; keep the last few keys.

@@ -7,6 +7,16 @@ for (let c = 0; c < 128; c++) {
   if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;
 }
 
+// How each ASCII character is written: itself when unreserved, `%XX` otherwise.
+const ASCII_ENCODED: string[] = [];
+for (let c = 0; c < 128; c++) {
+  ASCII_ENCODED.push(
+    UNRESERVED[c] === 1
+      ? String.fromCharCode(c)
+      : `%${c.toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
 // encodeURIComponent leaves these five unencoded; RFC 3986 reserves them.
 const SUB_DELIMS = /[!'()*]/g;
 const SUB_DELIM_ENCODED: Record<string, string> = {
@@ -39,6 +49,22 @@ export function percentEncode(value: string): string {
 }
 
 function encodeSlow(value: string): string {
+  // ASCII (URLs, base64 signatures): unreserved runs are copied whole, the rest from a
+  // table; faster than encodeURIComponent plus a regex pass over its result.
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128) return encodeUnicode(value);
+    if (UNRESERVED[c] === 0) {
+      out += value.slice(run, i) + ASCII_ENCODED[c]!;
+      run = i + 1;
+    }
+  }
+  return run === 0 ? out : out + value.slice(run);
+}
+
+function encodeUnicode(value: string): string {
   let encoded: string;
   try {
     encoded = encodeURIComponent(value);

@@ -91,28 +91,39 @@ export function normalizeParameters(params: Iterable<Param>): string {
 
 /**
  * Encodes, sorts (§3.4.1.3.2: by name, then value, in byte order) and joins parameters.
- * `twice` encodes the result once more for the base string: that only turns `%` into `%25`
- * and the separators into `%26` / `%3D`, so it is done pair by pair instead of re-scanning
- * the joined string.
+ * `twice` encodes the result once more for the base string.
  */
 function normalize(params: Iterable<Param>, twice: boolean): string {
   const names: string[] = [];
   const values: string[] = [];
   for (const [name, value] of params) {
     if (twice && name === 'oauth_signature') continue;
-    let n = percentEncode(name);
-    let v = percentEncode(value ?? '');
-    if (twice) {
-      if (n.includes('%')) n = n.replaceAll('%', '%25');
-      if (v.includes('%')) v = v.replaceAll('%', '%25');
+    names.push(percentEncode(name));
+    values.push(percentEncode(value ?? ''));
+  }
+  return joinEncoded(names, values, twice);
+}
+
+/**
+ * Sorts and joins parameters that are already percent-encoded once, in two parallel arrays.
+ * With `twice`, the result is encoded once more for the base string: that only turns `%`
+ * into `%25` and the separators into `%26` / `%3D`, so it is done pair by pair instead of
+ * re-scanning the joined string. `%25` sorts as `%` would: both are below `0-9A-Za-z`.
+ * @internal
+ */
+export function joinEncoded(names: string[], values: string[], twice: boolean): string {
+  const count = names.length;
+  if (twice) {
+    for (let i = 0; i < count; i++) {
+      const n = names[i]!;
+      const v = values[i]!;
+      if (n.includes('%')) names[i] = n.replaceAll('%', '%25');
+      if (v.includes('%')) values[i] = v.replaceAll('%', '%25');
     }
-    names.push(n);
-    values.push(v);
   }
   // Insertion sort of indices: requests carry about ten parameters, where this beats
   // Array#sort with a comparator and needs no temporary pair objects. Encoded strings are
-  // ASCII, so `<` is byte order. `%25` sorts the same as `%` would, both below `0-9A-Za-z`.
-  const count = names.length;
+  // ASCII, so `<` is byte order.
   const order = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     const n = names[i]!;

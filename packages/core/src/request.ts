@@ -1,7 +1,7 @@
 import {
   type AuthorizationHeader,
   isOAuthAuthorization,
-  parseAuthorizationHeader,
+  parseOAuthCredentials,
 } from './authorization_header.js';
 import { OAuthError } from './errors.js';
 import { isFormContentType, type Param, parseFormEncoded } from './parameters.js';
@@ -36,9 +36,9 @@ export interface CollectedParameters {
  */
 export function queryOf(url: string | URL): string {
   if (typeof url !== 'string') return url.search.slice(1);
+  const hash = url.indexOf('#');
   const q = url.indexOf('?');
-  if (q === -1) return '';
-  const hash = url.indexOf('#', q);
+  if (q === -1 || (hash !== -1 && hash < q)) return '';
   return hash === -1 ? url.slice(q + 1) : url.slice(q + 1, hash);
 }
 
@@ -51,7 +51,7 @@ export function queryOf(url: string | URL): string {
  */
 export function collectParameters(request: RequestParts): CollectedParameters {
   const header = isOAuthAuthorization(request.authorization)
-    ? parseAuthorizationHeader(request.authorization)
+    ? parseOAuthCredentials(request.authorization)
     : undefined;
   const query = parseFormEncoded(queryOf(request.url));
   let body: Param[] = [];

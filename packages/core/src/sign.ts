@@ -1,5 +1,7 @@
-import { signatureBaseString } from './base_string.js';
+import { quoteRealm } from './authorization_header.js';
+import { baseStringPrefix, signatureBaseString } from './base_string.js';
 import type { KeyLike } from './crypto.js';
+import { percentDecode, percentEncode } from './encoding.js';
 import {
   type Clock,
   generateNonce,
@@ -7,7 +9,7 @@ import {
   systemClock,
   timestampOf,
 } from './nonce.js';
-import { type Param, parseFormEncoded } from './parameters.js';
+import { joinEncoded, type Param, parseFormEncoded } from './parameters.js';
 import { queryOf } from './request.js';
 import type { SignatureKeys } from './signature/method.js';
 import { defaultSignatureMethods, type SignatureMethodRegistry } from './signature/registry.js';
@@ -56,6 +58,8 @@ export interface SignRequestOptions extends OAuthCredentials {
   readonly nonceGenerator?: NonceGenerator;
   /** Where signature methods are looked up. */
   readonly registry?: SignatureMethodRegistry;
+  /** `realm` of the Authorization header; not signed (§3.4.1.3.1). */
+  readonly realm?: string;
 }
 
 /** The result of {@link signRequest}. */
@@ -64,6 +68,11 @@ export interface SignedRequest {
   readonly oauthParams: Param[];
   /** `oauth_signature`. */
   readonly signature: string;
+  /**
+   * The Authorization header value carrying `oauthParams` (and `realm`, when given), built
+   * from the same encodings the base string used.
+   */
+  readonly authorization: string;
   /** The base string that was signed (`''` for PLAINTEXT, which signs none). */
   readonly baseString: string;
 }
@@ -73,50 +82,83 @@ export interface SignedRequest {
  * nonce, version, callback, verifier, body hash), the base string over them plus the URL
  * query and form parameters, and the signature. Pure apart from the clock and nonce.
  *
- * Send the result with {@link serializeAuthorizationHeader}, or put `oauthParams` in the
- * query or form body.
+ * Send `authorization` as the Authorization header, or put `oauthParams` in the query or
+ * form body.
  *
  * @see RFC 5849 §3.1
  * @throws {OAuthError} `ERR_OAUTH_SIGNATURE_METHOD`, `ERR_OAUTH_KEY`, `ERR_OAUTH_URL`,
  *   `ERR_OAUTH_ENCODING`.
  * @example
  * ```ts
- * const { oauthParams } = signRequest({
+ * const { authorization } = signRequest({
  *   method: 'GET', url: 'https://api.example.com/1/me?x=1',
  *   consumerKey: 'key', consumerSecret: 'secret', token: 't', tokenSecret: 'ts',
  * })
- * fetch(url, { headers: { authorization: serializeAuthorizationHeader(oauthParams) } })
+ * fetch(url, { headers: { authorization } })
  * ```
  */
 export function signRequest(options: SignRequestOptions): SignedRequest {
   const methodName = options.signatureMethod ?? 'HMAC-SHA1';
   const method = (options.registry ?? defaultSignatureMethods).require(methodName);
-  const oauthParams: Param[] = [
-    ['oauth_consumer_key', options.consumerKey],
-    ['oauth_signature_method', methodName],
-    ['oauth_timestamp', options.timestamp ?? timestampOf(options.clock ?? systemClock)],
-    ['oauth_nonce', options.nonce ?? (options.nonceGenerator ?? generateNonce)()],
+  // Protocol parameters: names (already encoded) and values, each value encoded once and
+  // used twice, in the base string and in the header.
+  const names = ['oauth_consumer_key', 'oauth_signature_method', 'oauth_timestamp', 'oauth_nonce'];
+  const values = [
+    options.consumerKey,
+    methodName,
+    options.timestamp ?? timestampOf(options.clock ?? systemClock),
+    options.nonce ?? (options.nonceGenerator ?? generateNonce)(),
   ];
-  if (options.version !== false) oauthParams.push(['oauth_version', '1.0']);
-  if (options.token !== undefined) oauthParams.push(['oauth_token', options.token]);
-  if (options.callback !== undefined) oauthParams.push(['oauth_callback', options.callback]);
-  if (options.verifier !== undefined) oauthParams.push(['oauth_verifier', options.verifier]);
-  if (options.bodyHash !== undefined) oauthParams.push(['oauth_body_hash', options.bodyHash]);
+  if (options.version !== false) add(names, values, 'oauth_version', '1.0');
+  if (options.token !== undefined) add(names, values, 'oauth_token', options.token);
+  if (options.callback !== undefined) add(names, values, 'oauth_callback', options.callback);
+  if (options.verifier !== undefined) add(names, values, 'oauth_verifier', options.verifier);
+  if (options.bodyHash !== undefined) add(names, values, 'oauth_body_hash', options.bodyHash);
   if (options.extraOAuthParams !== undefined) {
-    for (const p of options.extraOAuthParams) oauthParams.push(p);
+    for (const [n, v] of options.extraOAuthParams) add(names, values, percentEncode(n), v);
   }
-  const keys: SignatureKeys = options;
+  const count = names.length;
+  const encoded = new Array<string>(count);
+  for (let i = 0; i < count; i++) encoded[i] = percentEncode(values[i]!);
+
   let baseString = '';
   if (method.usesBaseString) {
-    const all = oauthParams.slice();
+    const allNames = names.slice();
+    const allValues = encoded.slice();
     const query = queryOf(options.url);
-    if (query !== '') for (const p of parseFormEncoded(query)) all.push(p);
-    if (options.params !== undefined) for (const p of options.params) all.push(p);
-    baseString = signatureBaseString(options.method, options.url, all);
+    if (query !== '') {
+      for (const [n, v] of parseFormEncoded(query))
+        add(allNames, allValues, percentEncode(n), percentEncode(v));
+    }
+    if (options.params !== undefined) {
+      for (const [n, v] of options.params)
+        add(allNames, allValues, percentEncode(n), percentEncode(v));
+    }
+    baseString =
+      baseStringPrefix(options.method, options.url) + joinEncoded(allNames, allValues, true);
   }
-  const signature = method.sign(baseString, keys);
-  oauthParams.push(['oauth_signature', signature]);
-  return { oauthParams, signature, baseString };
+  const signature = method.sign(baseString, options);
+
+  let authorization = 'OAuth ';
+  if (options.realm !== undefined) authorization += quoteRealm(options.realm) + ', ';
+  const oauthParams: Param[] = new Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    authorization += names[i]! + '="' + encoded[i]! + '", ';
+    oauthParams[i] = [percentDecodeName(names[i]!), values[i]!];
+  }
+  authorization += 'oauth_signature="' + percentEncode(signature) + '"';
+  oauthParams[count] = ['oauth_signature', signature];
+  return { oauthParams, signature, baseString, authorization };
+}
+
+function add(names: string[], values: string[], name: string, value: string): void {
+  names.push(name);
+  values.push(value);
+}
+
+// Built-in names need no decoding; extra ones were encoded for the header and base string.
+function percentDecodeName(name: string): string {
+  return name.includes('%') ? percentDecode(name) : name;
 }
 
 /** Options of {@link verifySignature}. */

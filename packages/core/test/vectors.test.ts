@@ -15,6 +15,7 @@ import {
   parseAuthorizationHeader,
   percentDecode,
   percentEncode,
+  serializeAuthorizationHeader,
   signatureBaseString,
   signedParameters,
   signRequest,
@@ -380,4 +381,53 @@ describe('Authorization header (§3.5.1)', () => {
       assert.throws(() => parseAuthorizationHeader(bad), OAuthError);
     });
   }
+});
+
+describe('regressions found by the oauthlib cross-check', () => {
+  it('a ? inside the fragment is not the query (RFC 3986 §3.5)', () => {
+    const signed = signRequest({
+      method: 'GET',
+      url: 'http://e.com/p#frag?b=c',
+      consumerKey: 'k',
+      timestamp: '1',
+      nonce: 'n',
+    });
+    assert.ok(!signed.baseString.includes('b%3Dc'), signed.baseString);
+    assert.deepEqual(collectParameters({ method: 'GET', url: 'http://e.com/p#x?b=c' }).query, []);
+    assert.deepEqual(collectParameters({ method: 'GET', url: 'http://e.com/p?a=1#x?b=c' }).query, [
+      ['a', '1'],
+    ]);
+  });
+  it('a custom method is percent-encoded in the base string (§3.4.1.1)', () => {
+    assert.ok(signatureBaseString('m!x', 'http://e.com/', []).startsWith('M%21X&'));
+    assert.ok(signatureBaseString('get', 'http://e.com/', []).startsWith('GET&'));
+  });
+  it('the header serialiser refuses names its parser would not give back', () => {
+    assert.throws(() => serializeAuthorizationHeader([['', 'x']]), OAuthError);
+    assert.throws(() => serializeAuthorizationHeader([['Realm', 'x']]), OAuthError);
+  });
+});
+
+describe('signRequest builds its header from the encodings it signed', () => {
+  it('equals serializeAuthorizationHeader of its oauthParams, and parses back', () => {
+    const f = v.flows.at(-1)!;
+    const signed = signRequest({
+      method: f.method,
+      url: `${f.url}?q=${encodeURIComponent('a b!*')}`,
+      consumerKey: 'key with space',
+      consumerSecret: 'cs',
+      token: 'tök',
+      tokenSecret: 'ts',
+      callback: 'https://cb.example/x?y=1',
+      extraOAuthParams: [['xoauth_extra', 'v&w']],
+      realm: 'Photos "x"',
+    });
+    assert.equal(
+      signed.authorization,
+      serializeAuthorizationHeader(signed.oauthParams, 'Photos "x"'),
+    );
+    const parsed = parseAuthorizationHeader(signed.authorization);
+    assert.equal(parsed.realm, 'Photos "x"');
+    assert.deepEqual(parsed.params, signed.oauthParams);
+  });
 });

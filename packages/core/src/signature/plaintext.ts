@@ -13,8 +13,20 @@ import type { SignatureKeys, SignatureMethod } from './method.js';
  * ```
  */
 export function signingKey(keys: SignatureKeys): string {
-  return percentEncode(keys.consumerSecret ?? '') + '&' + percentEncode(keys.tokenSecret ?? '');
+  const cs = keys.consumerSecret ?? '';
+  const ts = keys.tokenSecret ?? '';
+  // Clients sign with the same secrets call after call, servers see a few hot tokens:
+  // remember the last key instead of encoding and joining the secrets again.
+  if (cs === lastConsumerSecret && ts === lastTokenSecret) return lastKey;
+  lastKey = percentEncode(cs) + '&' + percentEncode(ts);
+  lastConsumerSecret = cs;
+  lastTokenSecret = ts;
+  return lastKey;
 }
+
+let lastConsumerSecret = '';
+let lastTokenSecret = '';
+let lastKey = '&';
 
 /**
  * PLAINTEXT: the signature is the signing key itself. Only safe over TLS.
