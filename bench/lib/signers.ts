@@ -8,7 +8,6 @@ import { parse as parseQuery } from 'node:querystring';
 import {
   type CollectedParameters,
   collectParameters,
-  serializeAuthorizationHeader,
   signedParameters,
   signRequest,
   verifySignature,
