@@ -19,7 +19,12 @@ describe('interop with requests-oauthlib', () => {
   before(async () => {
     server = await start(0);
     server.demo.store.addConsumer({ key: 'py-hmac', secret: 'py secret&1', name: 'Python HMAC' });
-    server.demo.store.addConsumer({ key: 'py-rsa', secret: '', name: 'Python RSA', rsaPublicKey: RSA_PUBLIC });
+    server.demo.store.addConsumer({
+      key: 'py-rsa',
+      secret: '',
+      name: 'Python RSA',
+      rsaPublicKey: RSA_PUBLIC,
+    });
   });
   after(() => server.close());
 
@@ -27,7 +32,14 @@ describe('interop with requests-oauthlib', () => {
     for (const placement of ['header', 'query', 'body']) {
       it(`${method}, parameters in the ${placement}`, async () => {
         const rsa = method.startsWith('RSA');
-        const args = [SCRIPT, server.url, method, placement, rsa ? 'py-rsa' : 'py-hmac', rsa ? '' : 'py secret&1'];
+        const args = [
+          SCRIPT,
+          server.url,
+          method,
+          placement,
+          rsa ? 'py-rsa' : 'py-hmac',
+          rsa ? '' : 'py secret&1',
+        ];
         if (rsa) args.push(join(FIXTURES, 'rsa-private.pem'));
         const { stdout } = await run(PYTHON, args, { timeout: 30_000 });
         const out = JSON.parse(stdout) as { access_keys: string[]; status: number; body: string };
