@@ -307,14 +307,12 @@ export class OAuth1Client {
     const headerMode =
       options.headerMode ?? o.headerMode ?? (placement === 'header' ? 'alternate' : 'none');
     const inHeader = headerMode !== 'none';
-    // `full` with header placement still needs a second place: the query, as Falcon does.
+    // `none` and `full` with header placement still need a place besides the header: the
+    // query, as Falcon does.
     let copyTo: Placement | undefined =
       headerMode === 'alternate' ? undefined : placement === 'header' ? 'query' : placement;
     // GET and HEAD have no body to carry the parameters: the query does, as oauthlib does.
     if (copyTo === 'body' && (method === 'GET' || method === 'HEAD')) copyTo = 'query';
-    if (!inHeader && copyTo === undefined) {
-      throw argError('Header mode "none" needs query or body placement.');
-    }
 
     let target = typeof url === 'string' ? url : url.href;
     const hash = target.indexOf('#');
