@@ -3,7 +3,11 @@
  * objects to and from these, so that the protocol code never sees a framework.
  */
 
-/** Request headers keyed by lower-case name, as `node:http` gives them. */
+/**
+ * Request headers keyed by lower-case name, as `node:http` gives them.
+ *
+ * @see RFC 5849 §3.5.1
+ */
 export type OAuthHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 /**

@@ -3,7 +3,11 @@
  * (DESIGN.md), which are Launchpad's; every one can be replaced per endpoint.
  */
 
-/** Makes a message; `key` is the consumer or token key concerned, when there is one. */
+/**
+ * Makes a message; `key` is the consumer or token key concerned, when there is one.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type MessageOf = (key: string) => string;
 
 /**

@@ -21,7 +21,11 @@ import type { OAuthStore } from './store.js';
  */
 export type Flavour = 'rfc5849' | 'launchpad';
 
-/** Size limits on what an endpoint will read; beyond them the answer is a 400. */
+/**
+ * Size limits on what an endpoint will read; beyond them the answer is a 400.
+ *
+ * @see RFC 5849 §3.2
+ */
 export interface Limits {
   /** Longest request target, in characters. Default 16384. */
   readonly maxUrlLength: number;
@@ -31,7 +35,11 @@ export interface Limits {
   readonly maxBodyBytes: number;
 }
 
-/** How error answers are written. */
+/**
+ * How error answers are written.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type ErrorFormat = 'text' | 'form';
 
 /**

@@ -6,7 +6,11 @@
  * must pass the contract suite exported as `storeContract` from `@signet/server/testing`.
  */
 
-/** A registered client (consumer). */
+/**
+ * A registered client (consumer).
+ *
+ * @see RFC 5849 §2
+ */
 export interface Consumer {
   /** `oauth_consumer_key`. */
   readonly key: string;
@@ -22,7 +26,11 @@ export interface Consumer {
   readonly disabled?: boolean | undefined;
 }
 
-/** What a person decided on the authorization page. */
+/**
+ * What a person decided on the authorization page.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface Grant {
   /** Who decided. */
   readonly userId: string;
@@ -39,7 +47,11 @@ export interface Grant {
   readonly expiresAt?: number | undefined;
 }
 
-/** Temporary credentials (§2.1). */
+/**
+ * Temporary credentials (§2.1).
+ *
+ * @see RFC 5849 §2.1
+ */
 export interface RequestToken {
   readonly token: string;
   readonly secret: string;
@@ -58,7 +70,11 @@ export interface RequestToken {
   readonly reviewedAt?: number | undefined;
 }
 
-/** Token credentials (§2.3). */
+/**
+ * Token credentials (§2.3).
+ *
+ * @see RFC 5849 §2.3
+ */
 export interface AccessToken {
   readonly token: string;
   readonly secret: string;
@@ -73,7 +89,11 @@ export interface AccessToken {
   readonly revokedAt?: number | undefined;
 }
 
-/** A nonce as the replay check sees it (§3.3). */
+/**
+ * A nonce as the replay check sees it (§3.3).
+ *
+ * @see RFC 5849 §3.3
+ */
 export interface NonceUse {
   readonly consumerKey: string;
   /** `''` when the request carried no token. */
@@ -82,7 +102,11 @@ export interface NonceUse {
   readonly nonce: string;
 }
 
-/** What the endpoints need from storage. */
+/**
+ * What the endpoints need from storage.
+ *
+ * @see RFC 5849 §2
+ */
 export interface OAuthStore {
   /**
    * The consumer with that key, or `undefined`. Called by every endpoint. Return disabled

@@ -33,7 +33,11 @@ import type { Config } from './options.js';
 import { errorResponse, internalErrorResponse, reject } from './response.js';
 import type { Consumer } from './store.js';
 
-/** A request that passed `prepare`. */
+/**
+ * A request that passed `prepare`.
+ *
+ * @internal
+ */
 export interface Prepared {
   readonly request: OAuthRequest;
   /** Upper-case method. */
@@ -53,7 +57,11 @@ export interface Prepared {
   readonly body: string | Uint8Array | undefined;
 }
 
-/** What `checkProtocol` learnt. */
+/**
+ * What `checkProtocol` learnt.
+ *
+ * @internal
+ */
 export interface Checked {
   readonly consumerKey: string;
   /** `''` when the request carries no token. */
@@ -66,7 +74,11 @@ export interface Checked {
   readonly nonce: string;
 }
 
-/** What the token rules of an endpoint are. */
+/**
+ * What the token rules of an endpoint are.
+ *
+ * @internal
+ */
 export type TokenRule = 'required' | 'forbidden' | 'optional';
 
 const VERSIONS = new Set(['1.0', '1.0a', '1.0A']);
@@ -91,6 +103,8 @@ const clip = (s: string): string =>
 /**
  * Runs an endpoint body: prepares the request, turns every `OAuthError` into its answer and
  * anything else into a bare 500 (after `onError`). Nothing escapes.
+ *
+ * @internal
  */
 export async function run(
   config: Config,
@@ -107,7 +121,11 @@ export async function run(
   }
 }
 
-/** The answer for anything thrown. */
+/**
+ * The answer for anything thrown.
+ *
+ * @internal
+ */
 export function answerError(config: Config, realm: string, error: unknown): OAuthResponse {
   if (error instanceof OAuthError) return errorResponse(error, config, realm);
   try {
@@ -118,7 +136,11 @@ export function answerError(config: Config, realm: string, error: unknown): OAut
   return internalErrorResponse();
 }
 
-/** Step 1: limits, signed URL, parameters and where the protocol parameters are. */
+/**
+ * Step 1: limits, signed URL, parameters and where the protocol parameters are.
+ *
+ * @internal
+ */
 export function prepare(config: Config, request: OAuthRequest): Prepared {
   if (request === null || typeof request !== 'object') throw invalid('Not a request.');
   const { method: rawMethod, url: target, headers } = request;
@@ -225,12 +247,20 @@ function signedUrl(config: Config, target: string, host: string | undefined): st
   return 'http://' + host + pathAndQuery;
 }
 
-/** The rules `checkProtocol` applies, by endpoint. */
+/**
+ * The rules `checkProtocol` applies, by endpoint.
+ *
+ * @internal
+ */
 export interface ProtocolRules {
   readonly token: TokenRule;
 }
 
-/** Step 2: required parameters, version, signature method, timestamp. */
+/**
+ * Step 2: required parameters, version, signature method, timestamp.
+ *
+ * @internal
+ */
 export function checkProtocol(config: Config, p: Prepared, rules: ProtocolRules): Checked {
   const o = p.oauth;
   const need = (name: string): string => {
@@ -306,13 +336,21 @@ export function checkProtocol(config: Config, p: Prepared, rules: ProtocolRules)
   return { consumerKey, token, method, signature, relaxed, timestamp, nonce };
 }
 
-/** A token as the signature check needs it. */
+/**
+ * A token as the signature check needs it.
+ *
+ * @internal
+ */
 export interface TokenLike {
   readonly secret: string;
   readonly consumerKey: string;
 }
 
-/** What `authenticate` needs from the endpoint. */
+/**
+ * What `authenticate` needs from the endpoint.
+ *
+ * @internal
+ */
 export interface AuthenticateHooks<T extends TokenLike> {
   /** Looks the token up (only called for a non-empty `oauth_token`). */
   readonly lookupToken?: (key: string) => Promise<T | undefined>;
@@ -320,7 +358,11 @@ export interface AuthenticateHooks<T extends TokenLike> {
   readonly onUnknownConsumer?: ((key: string) => Promise<Consumer | undefined>) | undefined;
 }
 
-/** The authenticated parties. */
+/**
+ * The authenticated parties.
+ *
+ * @internal
+ */
 export interface Authenticated<T> {
   readonly consumer: Consumer;
   readonly token: T | undefined;
@@ -343,6 +385,8 @@ eAoUYqCVrYsMyVYw53VdXztUckcyaAp+A5gPQKzVCvO7y4L0f3ppAOn4u0Ru7fMr
  * Step 3: looks up the consumer and token, verifies the signature with their secrets or
  * with dummies, and only then reports, in this order: unknown consumer, unknown token, bad
  * signature, disabled consumer, bad body hash.
+ *
+ * @internal
  */
 export async function authenticate<T extends TokenLike>(
   config: Config,
@@ -429,7 +473,11 @@ function verify(config: Config, p: Prepared, c: Checked, keys: SignatureKeys): b
   }
 }
 
-/** Step 4: the replay check, after the signature verified. */
+/**
+ * Step 4: the replay check, after the signature verified.
+ *
+ * @internal
+ */
 export async function recordNonce(config: Config, c: Checked): Promise<void> {
   if (c.relaxed) return;
   // The timestamp check refuses this request after timestamp + window; remember it until then.
@@ -443,7 +491,11 @@ export async function recordNonce(config: Config, c: Checked): Promise<void> {
   }
 }
 
-/** Constant-time verifier comparison. */
+/**
+ * Constant-time verifier comparison.
+ *
+ * @internal
+ */
 export function verifierMatches(expected: string | undefined, given: string): boolean {
   return timingSafeEqualString(expected ?? DUMMY_SECRET, given) && expected !== undefined;
 }
@@ -474,6 +526,8 @@ export function isValidCallback(callback: string): boolean {
  * Whether a callback fits a consumer's registered callback: it starts with it, and the
  * match ends at a URL boundary (so `https://app.example` does not admit
  * `https://app.example.evil`).
+ *
+ * @see RFC 5849 §2.1
  */
 export function callbackFits(callback: string, registered: string | undefined): boolean {
   if (registered === undefined || registered === '' || callback === 'oob') return true;

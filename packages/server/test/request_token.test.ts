@@ -36,6 +36,20 @@ describe('request-token endpoint, RFC 5849 flavour (§2.1)', () => {
     const f = form(await endpoint(signed({ path, callback: 'oob' })));
     assert.equal((await store.getRequestToken(f['oauth_token']!))?.expiresAt, NOW + 60_000);
   });
+  it('uses generateToken and generateSecret', async () => {
+    const store = seededStore();
+    let n = 0;
+    const endpoint = createRequestTokenEndpoint({
+      store,
+      publicUrl: BASE,
+      clock,
+      generateToken: () => `key${++n}`,
+      generateSecret: () => 's'.repeat(80),
+    });
+    const f = form(await endpoint(signed({ path, callback: 'oob' })));
+    assert.equal(f['oauth_token'], 'key1');
+    assert.equal(f['oauth_token_secret'], 's'.repeat(80));
+  });
   it('takes the requested realms from the Authorization header', async () => {
     const store = seededStore();
     const endpoint = createRequestTokenEndpoint({ store, publicUrl: BASE, clock });

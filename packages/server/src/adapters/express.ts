@@ -10,7 +10,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Endpoint, OAuthRequest, OAuthResponse } from '../http.js';
 import { nodeHeaders, readBody } from './node_http.js';
 
-/** Options of the Express adapter. */
+/**
+ * Options of the Express adapter.
+ *
+ * @see RFC 5849 §3.4.1
+ */
 export interface ExpressAdapterOptions {
   /** Most body bytes read when the adapter reads the body itself. Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined;

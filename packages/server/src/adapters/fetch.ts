@@ -4,7 +4,11 @@
  */
 import type { Endpoint, OAuthRequest, OAuthResponse } from '../http.js';
 
-/** Options of the Fetch API adapter. */
+/**
+ * Options of the Fetch API adapter.
+ *
+ * @see RFC 5849 §3.4.1
+ */
 export interface FetchAdapterOptions {
   /** Most body bytes read; a longer body is cut at one byte more (the endpoint answers 400). */
   readonly maxBodyBytes?: number | undefined;

@@ -5,7 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, OAuthHeaders, OAuthRequest, OAuthResponse } from '../http.js';
 
-/** Options of the node:http adapter. */
+/**
+ * Options of the node:http adapter.
+ *
+ * @see RFC 5849 §3.4.1
+ */
 export interface NodeAdapterOptions {
   /**
    * Most body bytes read; a longer body is cut at one byte more, so that the endpoint

@@ -11,7 +11,11 @@ import { formResponse, reject } from '../response.js';
 import type { AccessToken, Consumer, RequestToken } from '../store.js';
 import { authenticate, checkProtocol, recordNonce, run, verifierMatches } from '../validate.js';
 
-/** What the access-token endpoint just issued, for `extraCredentials` and `formatAnswer`. */
+/**
+ * What the access-token endpoint just issued, for `extraCredentials` and `formatAnswer`.
+ *
+ * @see RFC 5849 §2.3
+ */
 export interface IssuedAccessToken {
   /** The stored access token. */
   readonly accessToken: AccessToken;
@@ -31,6 +35,8 @@ export interface IssuedAccessToken {
 export interface AccessTokenEndpointOptions extends EndpointOptions {
   /** Makes token keys and secrets; 128 CSPRNG bits in hex by default. */
   readonly generateToken?: TokenGenerator | undefined;
+  /** Makes token secrets; `generateToken` by default (Launchpad's secrets are longer). */
+  readonly generateSecret?: TokenGenerator | undefined;
   /** The permission that means "refused"; `UNAUTHORIZED` (Launchpad's) by default. */
   readonly refusedPermission?: string | undefined;
   /** Further credentials to add to the answer (oauthlib's `credentials`). */
@@ -63,6 +69,7 @@ export interface AccessTokenEndpointOptions extends EndpointOptions {
 export function createAccessTokenEndpoint(options: AccessTokenEndpointOptions): Endpoint {
   const config = resolveConfig(options, tokenMessages);
   const generate = options.generateToken ?? defaultTokenGenerator;
+  const generateSecret = options.generateSecret ?? generate;
   const refused = options.refusedPermission ?? 'UNAUTHORIZED';
   const { extraCredentials, formatAnswer } = options;
   const m = config.messages;
@@ -109,7 +116,7 @@ export function createAccessTokenEndpoint(options: AccessTokenEndpointOptions): 
       const realms = grant.realms ?? requestToken.realms;
       const accessToken: AccessToken = {
         token: generate(),
-        secret: generate(),
+        secret: generateSecret(),
         consumerKey: consumer.key,
         userId: grant.userId,
         permission: grant.permission,

@@ -18,7 +18,11 @@ export interface AuthorizationOptions {
   readonly generateVerifier?: TokenGenerator | undefined;
 }
 
-/** A request token awaiting the person's decision, for the authorization page. */
+/**
+ * A request token awaiting the person's decision, for the authorization page.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface PendingAuthorization {
   readonly ok: true;
   readonly requestToken: RequestToken;
@@ -26,13 +30,21 @@ export interface PendingAuthorization {
   readonly consumer: Consumer;
 }
 
-/** Why the page cannot go on; `error.status` and `error.message` are safe to show. */
+/**
+ * Why the page cannot go on; `error.status` and `error.message` are safe to show.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface AuthorizationFailure {
   readonly ok: false;
   readonly error: OAuthError;
 }
 
-/** The person's decision. */
+/**
+ * The person's decision.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface AuthorizationDecision {
   /** The request token (`oauth_token` of the page). */
   readonly token: string;
@@ -53,7 +65,11 @@ export interface AuthorizationDecision {
   readonly callback?: string | undefined;
 }
 
-/** A recorded decision. */
+/**
+ * A recorded decision.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface AuthorizationRecorded {
   readonly ok: true;
   /** The request token, now reviewed. */
@@ -68,7 +84,11 @@ export interface AuthorizationRecorded {
   readonly redirect: string | undefined;
 }
 
-/** The authorization helpers. */
+/**
+ * The authorization helpers.
+ *
+ * @see RFC 5849 §2.2
+ */
 export interface AuthorizationEndpoint {
   /** Looks up the request token the authorization page is about, with its consumer. */
   lookup(token: string): Promise<PendingAuthorization | AuthorizationFailure>;

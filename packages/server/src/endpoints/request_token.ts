@@ -18,7 +18,11 @@ import {
   run,
 } from '../validate.js';
 
-/** What the request-token endpoint just issued, for `formatAnswer`. */
+/**
+ * What the request-token endpoint just issued, for `formatAnswer`.
+ *
+ * @see RFC 5849 §2.1
+ */
 export interface IssuedRequestToken {
   /** The stored request token. */
   readonly requestToken: RequestToken;
@@ -38,6 +42,8 @@ export interface RequestTokenEndpointOptions extends EndpointOptions {
   readonly requestTokenLifetime?: number | undefined;
   /** Makes token keys and secrets; 128 CSPRNG bits in hex by default. */
   readonly generateToken?: TokenGenerator | undefined;
+  /** Makes token secrets; `generateToken` by default (Launchpad's secrets are longer). */
+  readonly generateSecret?: TokenGenerator | undefined;
   /**
    * Called for an unknown consumer key, before the signature is checked. Return a consumer
    * (already stored) to go on with it, or `undefined` to answer 401. This is how a provider
@@ -82,6 +88,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
   const lifetimeMs = (options.requestTokenLifetime ?? 7200) * 1000;
   if (!(lifetimeMs > 0)) throw new TypeError('requestTokenLifetime must be positive.');
   const generate = options.generateToken ?? defaultTokenGenerator;
+  const generateSecret = options.generateSecret ?? generate;
   const { onUnknownConsumer, validateCallback, formatAnswer } = options;
 
   return (request) =>
@@ -127,7 +134,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
       const now = config.clock();
       const requestToken: RequestToken = {
         token: generate(),
-        secret: generate(),
+        secret: generateSecret(),
         consumerKey: consumer.key,
         callback: cb,
         realms: realms !== undefined && realms.length > 0 ? realms : undefined,

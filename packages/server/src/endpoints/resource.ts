@@ -20,7 +20,11 @@ export interface ResourceEndpointOptions extends EndpointOptions {
   readonly anonymous?: boolean | undefined;
 }
 
-/** A request that passed every check. */
+/**
+ * A request that passed every check.
+ *
+ * @see RFC 5849 §3.2
+ */
 export interface ResourceAccess {
   readonly ok: true;
   /** The consumer that signed. */
@@ -33,7 +37,11 @@ export interface ResourceAccess {
   readonly grant: Grant | undefined;
 }
 
-/** A refused request, with the answer to send. */
+/**
+ * A refused request, with the answer to send.
+ *
+ * @see RFC 5849 §3.2
+ */
 export interface ResourceDenied {
   readonly ok: false;
   /** The error answer: 400, 401 (with `WWW-Authenticate`) or 403. */
@@ -42,10 +50,18 @@ export interface ResourceDenied {
   readonly error: OAuthError | undefined;
 }
 
-/** The outcome of a protected-resource check. */
+/**
+ * The outcome of a protected-resource check.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type ResourceResult = ResourceAccess | ResourceDenied;
 
-/** A protected-resource check: never throws. */
+/**
+ * A protected-resource check: never throws.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type ResourceEndpoint = (request: OAuthRequest) => Promise<ResourceResult>;
 
 /**

@@ -12,7 +12,11 @@ import { answerError, authenticate, checkProtocol, prepare, recordNonce } from '
  */
 export interface SignatureOnlyEndpointOptions extends EndpointOptions {}
 
-/** The outcome of a two-legged check. */
+/**
+ * The outcome of a two-legged check.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type SignatureOnlyResult =
   | { readonly ok: true; readonly consumer: Consumer }
   | {
@@ -21,7 +25,11 @@ export type SignatureOnlyResult =
       readonly error: OAuthError | undefined;
     };
 
-/** A two-legged check: never throws. */
+/**
+ * A two-legged check: never throws.
+ *
+ * @see RFC 5849 §3.2
+ */
 export type SignatureOnlyEndpoint = (request: OAuthRequest) => Promise<SignatureOnlyResult>;
 
 /**

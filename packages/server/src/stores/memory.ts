@@ -1,7 +1,11 @@
 import { type Clock, systemClock } from '@signet/core';
 import type { AccessToken, Consumer, Grant, NonceUse, OAuthStore, RequestToken } from '../store.js';
 
-/** Options of {@link MemoryStore}. */
+/**
+ * Options of {@link MemoryStore}.
+ *
+ * @see RFC 5849 §3.3
+ */
 export interface MemoryStoreOptions {
   /** The clock used to expire nonces (epoch milliseconds). */
   readonly clock?: Clock | undefined;
