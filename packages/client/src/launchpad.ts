@@ -134,8 +134,7 @@ export async function waitForAccessToken(
   const interval = options.interval ?? 1000;
   const timeout = options.timeout ?? 15 * 60_000;
   const clock = options.clock ?? Date.now;
-  const sleep =
-    options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.()));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = clock() + timeout;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();

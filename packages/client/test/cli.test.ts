@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FileCredentialStore } from '../src/index.js';
+import { launchpad, pumpServer } from './fakes.js';
 import {
   CLIENT_KEY,
   CLIENT_SECRET,
@@ -77,6 +78,13 @@ function signet(...args: string[]): Promise<Run> {
  * "visits" it (the fixture approves at once and shows the verifier), types the verifier.
  */
 function interactiveLogin(...args: string[]): Promise<Run & { url: string }> {
+  return loginWith((page) => new URLSearchParams(page).get('oauth_verifier') ?? '', ...args);
+}
+
+function loginWith(
+  verifierOf: (page: string) => string,
+  ...args: string[]
+): Promise<Run & { url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'login', ...args], {
       env: env(),
@@ -95,8 +103,7 @@ function interactiveLogin(...args: string[]): Promise<Run & { url: string }> {
         url = /(http:\/\/\S+\/oauth\/authorize\S*)/.exec(stderr)![1]!;
         try {
           const page = await fetch(url);
-          const verifier = new URLSearchParams(await page.text()).get('oauth_verifier');
-          child.stdin.end(`${verifier}\n`);
+          child.stdin.end(`${verifierOf(await page.text())}\n`);
         } catch (e) {
           reject(e);
         }
@@ -324,5 +331,66 @@ describe('signet CLI against oauthlib', () => {
     );
     const again = await signet('logout', 'py');
     assert.equal(again.code, 6);
+  });
+});
+
+describe('signet CLI against pump.io-style and Launchpad-style fakes', () => {
+  test('login user@host discovers through WebFinger and registers itself', async () => {
+    const { fake, clients } = await pumpServer();
+    try {
+      const host = new URL(fake.base).host;
+      const r = await loginWith((page) => page.replace('Your verifier: ', ''), `alice@${host}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /Registered signet with .* as client client1\./);
+      assert.equal(clients.get('client1')?.name, 'signet');
+      const rows = JSON.parse((await signet('profiles', '--json')).stdout) as {
+        profile: string;
+        consumerKey: string;
+      }[];
+      assert.ok(rows.some((p) => p.profile === `alice@${host}` && p.consumerKey === 'client1'));
+      assert.equal((await signet('logout', `alice@${host}`)).code, 0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('login --launchpad polls until the user decides (no spinner without a TTY)', async () => {
+    const { fake, seen } = await launchpad([401, 200]);
+    try {
+      const r = await signet(
+        'login',
+        fake.base,
+        '--launchpad',
+        '--profile',
+        'lp',
+        '--context',
+        'firefox',
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\+authorize-token\?oauth_token=K&lp\.context=firefox/);
+      assert.ok(!r.stderr.includes('\r'), 'no spinner frames on a pipe');
+      const form = new URLSearchParams(seen[0]!.body);
+      assert.match(form.get('oauth_consumer_key')!, /^System-wide: .+ \(.+\)$/);
+      assert.equal(seen.filter((s) => s.path === '/+access-token').length, 2);
+      const saved = JSON.parse(readFileSync(join(configDir, 'credentials.json'), 'utf8'));
+      const lp = saved.credentials.find((c: { profile: string }) => c.profile === 'lp');
+      assert.equal(lp.signatureMethod, 'PLAINTEXT');
+      assert.equal(lp.realm, 'https://api.launchpad.net/');
+      assert.equal(lp.fields['lp.context'], 'firefox');
+      assert.equal((await signet('logout', 'lp')).code, 0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('login --launchpad exits 5 when the user declines', async () => {
+    const { fake } = await launchpad([403]);
+    try {
+      const r = await signet('login', fake.base, '--launchpad');
+      assert.equal(r.code, 5, r.stderr);
+      assert.match(r.stderr, /Authorization was declined: End-user refused/);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -9,48 +9,7 @@ import {
   OAuthProtocolError,
   waitForAccessToken,
 } from '../src/index.js';
-import { send, startFake } from './helpers.js';
-
-/** Launchpad's token endpoints, answering /+access-token from a script of statuses. */
-async function launchpad(script: number[]) {
-  const seen: { path: string; body: string; accept?: string; auth?: string }[] = [];
-  let polls = 0;
-  const fake = await startFake((req, res) => {
-    seen.push({
-      path: req.url!,
-      body: req.body,
-      ...(req.headers.accept ? { accept: req.headers.accept } : {}),
-      ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
-    });
-    const form = new URLSearchParams(req.body);
-    if (req.url === '/+request-token') {
-      if (form.get('oauth_signature') !== '&') return send(res, 401, 'Invalid OAuth signature.');
-      return send(res, 200, {
-        oauth_token: 'K',
-        oauth_token_secret: 'S',
-        oauth_token_consumer: form.get('oauth_consumer_key'),
-        access_levels: [{ value: 'READ_PUBLIC', title: 'Read Non-Private Data' }],
-      });
-    }
-    if (req.url === '/+access-token') {
-      if (form.get('oauth_signature') !== '&S') return send(res, 401, 'Invalid OAuth signature.');
-      const status = script[polls++] ?? 401;
-      if (status === 401)
-        return send(res, 401, 'Request token has not yet been reviewed. Try again later.');
-      if (status === 403) return send(res, 403, 'End-user refused to authorize request token.');
-      if (status === 410)
-        return send(
-          res,
-          403,
-          'This request token has expired and can no longer be exchanged for an access token.',
-        );
-      if (status === 404) return send(res, 401, 'No request token specified.');
-      return send(res, 200, 'oauth_token=AT&oauth_token_secret=ATS&lp.context=firefox');
-    }
-    send(res, 404, 'Not found');
-  });
-  return { fake, seen, polls: () => polls };
-}
+import { launchpad } from './fakes.js';
 
 // A clock that moves only when the poller sleeps: no real waiting, no timing assertions.
 function fakeTime() {
