@@ -48,7 +48,9 @@ export function jsonResponse(value: unknown, status = 200): OAuthResponse {
   };
 }
 
-const quote = (s: string): string => '"' + s.replace(/["\\]/g, '\\$&') + '"';
+// Header values: printable ASCII only, whatever the realm or key was made of.
+const quote = (s: string): string =>
+  '"' + s.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&') + '"';
 
 /**
  * The answer for an error: the status it names; for 400 a form body

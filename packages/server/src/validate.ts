@@ -511,6 +511,9 @@ const DENIED_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'b
 export function isValidCallback(callback: string): boolean {
   if (callback === 'oob') return true;
   if (callback.length > 2048 || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(callback)) return false;
+  // It becomes a Location header: no spaces, controls or raw non-ASCII (which WHATWG URL
+  // would silently drop or encode, hiding a header injection).
+  if (!/^[\x21-\x7e]+$/.test(callback)) return false;
   let url: URL;
   try {
     url = new URL(callback);

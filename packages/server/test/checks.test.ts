@@ -652,6 +652,23 @@ describe('error answers', () => {
     assert.ok(r.body.length < 100);
     assert.doesNotMatch(r.body, /\n/);
   });
+  it('keep the challenge a valid header value whatever the realm', async () => {
+    const store = seededStore();
+    const resource = createResourceEndpoint({
+      store,
+      publicUrl: BASE,
+      clock,
+      realm: 'R\u00e9\r\nalm"',
+    });
+    const r = denied(
+      await resource(signed({ method: 'GET', path: '/x', consumerKey: 'ghost', token: 't' })),
+    );
+    assert.equal(r.status, 401);
+    assert.equal(
+      r.headers['www-authenticate'],
+      'OAuth realm="R???alm\\"", oauth_problem="consumer_key_unknown"',
+    );
+  });
   it('turn a failing store into a bare 500 and report it', async () => {
     const store = seededStore();
     const errors: unknown[] = [];
