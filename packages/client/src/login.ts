@@ -19,7 +19,8 @@ export interface LoginOptions {
   readonly getVerifier?: (
     authorizationUrl: string,
     requestToken: RequestToken,
-  ) => Promise<string | undefined> | string | undefined;
+    // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only shows the URL returns nothing.
+  ) => Promise<string | undefined | void> | string | undefined | void;
   /** Poll the access-token endpoint when there is no verifier (Launchpad). */
   readonly poll?: boolean | WaitOptions;
   /** Abort. */
