@@ -39,6 +39,20 @@ describe('MemoryStore nonce expiry', () => {
     now = 100;
     assert.equal(await use(store, 'x', 200), true);
   });
+  it('drops request tokens once expired for longer than the retention', async () => {
+    let now = 0;
+    const store = new MemoryStore({ clock: () => now, requestTokenRetention: 50 });
+    const base = { secret: 's', consumerKey: 'c', createdAt: 0 };
+    await store.createRequestToken({ ...base, token: 'old', expiresAt: 100 });
+    await store.createRequestToken({ ...base, token: 'young', expiresAt: 1000 });
+    now = 149;
+    store.sweep();
+    assert.ok(await store.getRequestToken('old'), 'still within the retention');
+    now = 150;
+    store.sweep();
+    assert.equal(await store.getRequestToken('old'), undefined);
+    assert.ok(await store.getRequestToken('young'));
+  });
   it('hands out copies, so callers cannot change what it stores', async () => {
     const store = new MemoryStore();
     store.addConsumer({ key: 'k', secret: 's', name: 'n' });

@@ -11,6 +11,11 @@ export interface MemoryStoreOptions {
   readonly clock?: Clock | undefined;
   /** Sweep expired nonces every this many `useNonce` calls. Default 1000. */
   readonly sweepEvery?: number | undefined;
+  /**
+   * How long an expired request token is kept (so the exchange can still answer "expired"
+   * rather than "unknown") before a sweep drops it, in milliseconds. Default one day.
+   */
+  readonly requestTokenRetention?: number | undefined;
 }
 
 /**
@@ -35,11 +40,13 @@ export class MemoryStore implements OAuthStore {
   readonly #nonces = new Map<string, number>();
   readonly #clock: Clock;
   readonly #sweepEvery: number;
+  readonly #retention: number;
   #sinceSweep = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#sweepEvery = Math.max(1, options.sweepEvery ?? 1000);
+    this.#retention = options.requestTokenRetention ?? 86_400_000;
   }
 
   /** Registers (or replaces) a consumer. Not part of `OAuthStore`: providers register their way. */
@@ -64,9 +71,15 @@ export class MemoryStore implements OAuthStore {
     return this.#nonces.size;
   }
 
-  /** Forgets nonces whose expiry has passed. Runs by itself every `sweepEvery` nonces. */
+  /**
+   * Forgets nonces whose expiry has passed and request tokens expired for longer than the
+   * retention. Runs by itself every `sweepEvery` nonces.
+   */
   sweep(now: number = this.#clock()): void {
     for (const [key, expiresAt] of this.#nonces) if (expiresAt <= now) this.#nonces.delete(key);
+    for (const [key, t] of this.#requestTokens) {
+      if (t.expiresAt + this.#retention <= now) this.#requestTokens.delete(key);
+    }
     this.#sinceSweep = 0;
   }
 
