@@ -466,10 +466,10 @@ function verify(config: Config, p: Prepared, c: Checked, keys: SignatureKeys): b
       registry: config.registry,
     });
   } catch (error) {
-    // Text that cannot be encoded is the client's fault; a broken stored key is a failed check.
-    if (error instanceof OAuthError && error.code !== 'ERR_OAUTH_KEY') throw error;
-    if (!(error instanceof OAuthError)) throw error;
-    return false;
+    // A stored RSA key that cannot be read fails the check; anything else (text that cannot
+    // be percent-encoded for the base string) is the client's fault and answers 400.
+    if (error instanceof OAuthError && error.code === 'ERR_OAUTH_KEY') return false;
+    throw error;
   }
 }
 

@@ -234,3 +234,60 @@ for (const [name, start] of adapters) {
     });
   });
 }
+
+describe('Express adapter behind express.urlencoded()', () => {
+  it('re-encodes the parsed form so the signature still verifies', async () => {
+    const { default: express } = await import('express');
+    const { expressProtect } = await import('../src/adapters/express.js');
+    const { createResourceEndpoint, MemoryStore } = await import('../src/index.js');
+    const store = new MemoryStore();
+    store.addConsumer({ key: KEY, secret: SECRET, name: 'x' });
+    await store.createRequestToken({
+      token: 'r',
+      secret: 's',
+      consumerKey: KEY,
+      createdAt: 0,
+      expiresAt: Date.now() + 60_000,
+    });
+    await store.consumeRequestToken('r', {
+      token: 'tok',
+      secret: 'tsec',
+      consumerKey: KEY,
+      userId: 'u',
+      permission: 'READ_PUBLIC',
+      createdAt: 0,
+    });
+    const app = express();
+    app.use(express.urlencoded({ extended: false }));
+    let protect: ReturnType<typeof createResourceEndpoint> | undefined;
+    app.post(
+      '/api/notes',
+      (req, res, next) => expressProtect(protect!)(req, res, next),
+      (req, res) => {
+        res.json({ title: (req.body as Record<string, string>)['title'] });
+      },
+    );
+    const server = await new Promise<import('node:http').Server>((ok) => {
+      const s = app.listen(0, '127.0.0.1', () => ok(s));
+    });
+    try {
+      const address = server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      protect = createResourceEndpoint({ store, publicUrl: base });
+      const r = await send(base, {
+        method: 'POST',
+        path: '/api/notes',
+        token: 'tok',
+        tokenSecret: 'tsec',
+        form: [
+          ['title', 'a b+c'],
+          ['tag', 'x'],
+        ],
+      });
+      assert.equal(r.status, 200, await r.clone().text());
+      assert.deepEqual(await r.json(), { title: 'a b+c' });
+    } finally {
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+});

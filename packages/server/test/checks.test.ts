@@ -256,6 +256,27 @@ describe('signature method', () => {
       assert401(r, 'Invalid signature.', 'signature_invalid');
     });
   }
+  it('refuses RSA against an unreadable stored key as a bad signature, not a 500', async () => {
+    const store = seededStore();
+    store.addConsumer({ key: 'broken-rsa', secret: '', name: 'Broken', rsaPublicKey: 'not a key' });
+    const at = await issueAccessToken(store, { consumerKey: 'broken-rsa' });
+    const resource = createResourceEndpoint({ store, publicUrl: BASE, clock });
+    const r = denied(
+      await resource(
+        signed({
+          method: 'GET',
+          path: '/x',
+          consumerKey: 'broken-rsa',
+          consumerSecret: '',
+          token: at.token,
+          tokenSecret: at.secret,
+          signatureMethod: 'RSA-SHA1',
+          privateKey: RSA_PRIVATE,
+        }),
+      ),
+    );
+    assert401(r, 'Invalid signature.', 'signature_invalid');
+  });
   it('refuses RSA from a consumer without a public key as a bad signature', async () => {
     const { call } = await setup();
     const r = denied(await call({ signatureMethod: 'RSA-SHA1', privateKey: RSA_PRIVATE }));
