@@ -326,6 +326,10 @@ export class OAuth1Client {
       Number(options.json !== undefined) +
       Number(options.body !== undefined);
     if (bodies > 1) throw argError('Give at most one of form, json and body.');
+    if (bodies > 0 && (method === 'GET' || method === 'HEAD')) {
+      // fetch would refuse it later, as a confusing network error.
+      throw argError(`A ${method} request has no body: send its parameters as query.`);
+    }
 
     let form: Param[] | undefined;
     let raw: string | Uint8Array | undefined;

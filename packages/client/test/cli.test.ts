@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -260,6 +260,39 @@ describe('signet CLI against oauthlib', () => {
       assert.ok(items.some(([n, v]: [string, string]) => n === 'title' && v === 'Hello there'));
     });
   }
+
+  test('call --data @FILE sends a binary body covered by oauth_body_hash', async () => {
+    const file = join(configDir, 'blob.bin');
+    writeFileSync(file, Buffer.from([0, 255, 1, 254, 10]));
+    const r = await signet('call', 'PUT', `${py.base}/api/echo`, '--data', `@${file}`);
+    assert.equal(r.code, 0, r.stderr);
+    const echo = JSON.parse(r.stdout);
+    assert.equal(echo.contentType, 'application/octet-stream');
+    assert.equal(echo.bodyHashOk, true);
+  });
+
+  test('sign --curl with a JSON body: curl sends exactly what was hashed', async () => {
+    const r = await signet(
+      'sign',
+      'POST',
+      `${py.base}/api/echo`,
+      "title=it's",
+      'n:=1',
+      '--json',
+      '--curl',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        '/bin/sh',
+        ['-c', r.stdout.replace(/^curl /, '/usr/bin/curl --fail ')],
+        (e, stdout) => (e ? reject(e) : resolve(stdout)),
+      );
+    });
+    const echo = JSON.parse(out);
+    assert.deepEqual(JSON.parse(echo.body), { title: "it's", n: 1 });
+    assert.equal(echo.bodyHashOk, true);
+  });
 
   test('sign prints the Authorization header', async () => {
     const r = await signet('sign', 'GET', `${py.base}/api/echo`, '--profile', 'py');

@@ -90,6 +90,10 @@ test('oauth_body_hash covers JSON and binary bodies, never form bodies or PLAINT
   );
   assert.ok(!has(rfcClient().sign(url, { method: 'POST' })));
   assert.ok(has(rfcClient().sign(url, { method: 'POST', bodyHash: true })));
+  assert.throws(() => rfcClient().sign(url, { form: { a: '1' } }), {
+    code: 'ERR_INVALID_ARG_VALUE',
+    message: /GET request has no body/,
+  });
 });
 
 test('makeSecret and parseQS are overridable, by option and by subclass', async () => {
