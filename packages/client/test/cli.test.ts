@@ -416,6 +416,27 @@ describe('signet CLI against pump.io-style and Launchpad-style fakes', () => {
     }
   });
 
+  test('login --launchpad shows a spinner on a terminal', async () => {
+    const { fake } = await launchpad([401, 200]);
+    try {
+      // util-linux script(1) gives the CLI a pseudo-terminal, as a person's shell would.
+      const command = [process.execPath, CLI, 'login', fake.base, '--launchpad', '--profile', 'tty']
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const out = await new Promise<{ code: number; text: string }>((resolve) => {
+        execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { env: env() }, (e, stdout) =>
+          resolve({ code: e ? Number(e.code) : 0, text: stdout }),
+        );
+      });
+      assert.equal(out.code, 0, out.text);
+      assert.match(out.text, /\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for you to authorize signet\.\.\./);
+      assert.match(out.text, /saved as profile "tty"/);
+      assert.equal((await signet('logout', 'tty')).code, 0);
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('login --launchpad exits 5 when the user declines', async () => {
     const { fake } = await launchpad([403]);
     try {

@@ -24,7 +24,15 @@ before(async () => {
 });
 after(() => py.stop());
 
-const METHODS = ['HMAC-SHA1', 'HMAC-SHA256', 'HMAC-SHA512', 'RSA-SHA1', 'PLAINTEXT'] as const;
+const METHODS = [
+  'HMAC-SHA1',
+  'HMAC-SHA256',
+  'HMAC-SHA512',
+  'RSA-SHA1',
+  'RSA-SHA256',
+  'RSA-SHA512',
+  'PLAINTEXT',
+] as const;
 const PLACEMENTS: Placement[] = ['header', 'query', 'body'];
 
 interface Echo {
