@@ -2,7 +2,14 @@ import type { Endpoints, FetchLike } from './client.js';
 import { ClientError, OAuthProtocolError } from './errors.js';
 import { argError } from './params.js';
 
-/** Link relations of pump.io-style discovery. */
+/**
+ * Link relations of pump.io-style discovery.
+ *
+ * @example
+ * ```ts
+ * links.find((l) => l.rel === LinkRelations.requestToken)?.href
+ * ```
+ */
 export const LinkRelations = {
   /** pump.io dynamic client registration. */
   registration: 'registration_endpoint',
@@ -155,6 +162,10 @@ function hasOAuthLinks(links: readonly Link[]): boolean {
  *
  * @see RFC 6415 §2, §3
  * @throws {ClientError} `ERR_DISCOVERY`, `ERR_NETWORK`.
+ * @example
+ * ```ts
+ * const links = await hostMeta('https://pump.example')
+ * ```
  */
 export async function hostMeta(origin: string, options: DiscoveryOptions = {}): Promise<Link[]> {
   const first = await getLinks(`${origin}/.well-known/host-meta`, options).catch((e: unknown) => e);
@@ -171,6 +182,10 @@ export async function hostMeta(origin: string, options: DiscoveryOptions = {}): 
  *
  * @see RFC 7033 §4
  * @throws {ClientError} `ERR_DISCOVERY`, `ERR_NETWORK`.
+ * @example
+ * ```ts
+ * const links = await webfinger('https://pump.example', 'acct:alice@pump.example')
+ * ```
  */
 export async function webfinger(
   origin: string,
@@ -211,6 +226,11 @@ async function getLinks(url: string, options: DiscoveryOptions): Promise<Link[]>
  *
  * @see RFC 6415 Appendix A, RFC 7033 §4.4
  * @throws {ClientError} `ERR_DISCOVERY` for a document that is not a JSON object.
+ * @example
+ * ```ts
+ * parseJrd('{"links":[{"rel":"registration_endpoint","href":"https://a/reg"}]}')
+ * // [{ rel: 'registration_endpoint', href: 'https://a/reg' }]
+ * ```
  */
 export function parseJrd(text: string, source = 'document'): Link[] {
   let json: unknown;
@@ -241,6 +261,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
  * Enough XML for host-meta; not a general parser.
  *
  * @see RFC 6415 §3.1, XRD 1.0
+ * @example
+ * ```ts
+ * parseXrd('<XRD><Link rel="lrdd" template="https://a/wf?uri={uri}"/></XRD>')
+ * // [{ rel: 'lrdd', template: 'https://a/wf?uri={uri}' }]
+ * ```
  */
 export function parseXrd(xml: string): Link[] {
   const out: Link[] = [];

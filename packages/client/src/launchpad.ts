@@ -36,7 +36,14 @@ export function desktopConsumerName(options: DesktopConsumerNameOptions = {}): s
   return `System-wide: ${desktop} (${computer})`;
 }
 
-/** Whether a consumer key is a system-wide (desktop integration) one. */
+/**
+ * Whether a consumer key is a system-wide (desktop integration) one.
+ *
+ * @example
+ * ```ts
+ * isDesktopConsumerName('System-wide: Ubuntu (laptop)') // true
+ * ```
+ */
 export function isDesktopConsumerName(consumerKey: string): boolean {
   return /^System-wide: .+ \(.+\)$/.test(consumerKey);
 }

@@ -74,20 +74,24 @@ const same = (c: StoredCredentials, server: string, consumerKey: string) =>
 export class MemoryCredentialStore implements CredentialStore {
   #entries: StoredCredentials[] = [];
 
+  /** Every saved entry (copies). */
   async list(): Promise<StoredCredentials[]> {
     return this.#entries.map((c) => ({ ...c }));
   }
 
+  /** The entry for a server and consumer. */
   async get(server: string, consumerKey: string): Promise<StoredCredentials | undefined> {
     const found = this.#entries.find((c) => same(c, server, consumerKey));
     return found && { ...found };
   }
 
+  /** Saves an entry, replacing the one of the same server and consumer. */
   async put(credentials: StoredCredentials): Promise<void> {
     const rest = this.#entries.filter((c) => !same(c, credentials.server, credentials.consumerKey));
     this.#entries = [...rest, { ...credentials }];
   }
 
+  /** Removes an entry; `true` when there was one. */
   async delete(server: string, consumerKey: string): Promise<boolean> {
     const before = this.#entries.length;
     this.#entries = this.#entries.filter((c) => !same(c, server, consumerKey));
@@ -98,6 +102,11 @@ export class MemoryCredentialStore implements CredentialStore {
 /**
  * The directory of the CLI's files: `$SIGNET_CONFIG_DIR`, else `$XDG_CONFIG_HOME/signet`,
  * else `~/.config/signet`.
+ *
+ * @example
+ * ```ts
+ * defaultConfigDir({ SIGNET_CONFIG_DIR: '/tmp/signet' }) // '/tmp/signet'
+ * ```
  */
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env['SIGNET_CONFIG_DIR']) return env['SIGNET_CONFIG_DIR'];
@@ -140,14 +149,17 @@ export class FileCredentialStore implements CredentialStore {
     this.path = options.path ?? join(defaultConfigDir(), 'credentials.json');
   }
 
+  /** Every saved entry. @throws {ClientError} `ERR_STORE` for an unreadable file. */
   async list(): Promise<StoredCredentials[]> {
     return (await this.#read()).credentials;
   }
 
+  /** The entry for a server and consumer. */
   async get(server: string, consumerKey: string): Promise<StoredCredentials | undefined> {
     return (await this.#read()).credentials.find((c) => same(c, server, consumerKey));
   }
 
+  /** Saves an entry atomically, keeping every other one. */
   put(credentials: StoredCredentials): Promise<void> {
     return this.#update((data) => {
       data.credentials = data.credentials.filter(
@@ -158,6 +170,7 @@ export class FileCredentialStore implements CredentialStore {
     });
   }
 
+  /** Removes an entry atomically; `true` when there was one. */
   delete(server: string, consumerKey: string): Promise<boolean> {
     return this.#update((data) => {
       const before = data.credentials.length;
