@@ -16,7 +16,7 @@ import {
 } from './client.js';
 import { discover, parseServerTarget } from './discovery.js';
 import { ClientError, OAuthProtocolError } from './errors.js';
-import { desktopConsumerName, LAUNCHPAD_REALM, launchpadClient } from './launchpad.js';
+import { desktopConsumerName, launchpadClient } from './launchpad.js';
 import { login } from './login.js';
 import { registerClient } from './registration.js';
 import { type CredentialStore, FileCredentialStore, type StoredCredentials } from './store.js';
@@ -328,8 +328,8 @@ async function loginCommand(args: string[], store: CredentialStore): Promise<num
 
   const origins = new Set<string>([target.origin]);
   for (const url of Object.values(endpoints)) if (url) origins.add(new URL(url).origin);
-  if (launchpad)
-    origins.add(new URL(LAUNCHPAD_REALM).origin.replace('api.launchpad.net', `api.${host}`));
+  // Launchpad's API lives on its own host: api.launchpad.net beside launchpad.net.
+  if (launchpad && /(^|\.)launchpad\.net$/i.test(host)) origins.add(`https://api.${host}`);
   for (const api of values.api ?? []) origins.add(new URL(api).origin);
   const existing = await store.list();
   const profile = uniqueProfile(

@@ -409,6 +409,7 @@ describe('signet CLI against pump.io-style and Launchpad-style fakes', () => {
       const lp = saved.credentials.find((c: { profile: string }) => c.profile === 'lp');
       assert.equal(lp.signatureMethod, 'PLAINTEXT');
       assert.equal(lp.realm, 'https://api.launchpad.net/');
+      assert.deepEqual(lp.origins, [fake.base]);
       assert.equal(lp.fields['lp.context'], 'firefox');
       assert.equal((await signet('logout', 'lp')).code, 0);
     } finally {
