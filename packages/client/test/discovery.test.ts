@@ -45,6 +45,7 @@ test('parseXrd reads attributes in any order and quoting, with entities', () => 
 for (const [name, opts] of [
   ['JSON host-meta', {}],
   ['XRD host-meta', { xrdOnly: true }],
+  ['/.well-known/host-meta.json alone', { jsonFileOnly: true }],
 ] as const) {
   test(`discover reads the endpoints from ${name}`, async () => {
     const { fake } = await pumpServer(opts);

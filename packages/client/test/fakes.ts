@@ -14,7 +14,9 @@ interface Registered {
  * A pump.io-style server as DESIGN.md describes it: host-meta in XRD and JSON, WebFinger,
  * dynamic registration, and the three OAuth endpoints, checking signatures with core.
  */
-export async function pumpServer(options: { xrdOnly?: boolean; webfingerOnly?: boolean } = {}) {
+export async function pumpServer(
+  options: { xrdOnly?: boolean; webfingerOnly?: boolean; jsonFileOnly?: boolean } = {},
+) {
   const clients = new Map<string, Registered>();
   const requests: string[] = [];
   const tokens = new Map<string, { secret: string; verifier?: string }>();
@@ -28,7 +30,14 @@ export async function pumpServer(options: { xrdOnly?: boolean; webfingerOnly?: b
       { rel: AZ, href: `${fake.base}/oauth/authorize` },
       { rel: AT, href: `${fake.base}/oauth/access_token` },
     ];
-    if (url.pathname === '/.well-known/host-meta' && !options.webfingerOnly) {
+    if (url.pathname === '/.well-known/host-meta.json' && options.jsonFileOnly) {
+      return send(res, 200, { links });
+    }
+    if (
+      url.pathname === '/.well-known/host-meta' &&
+      !options.webfingerOnly &&
+      !options.jsonFileOnly
+    ) {
       if (!options.xrdOnly && /json/.test(req.headers.accept ?? ''))
         return send(res, 200, { links });
       const xml =
