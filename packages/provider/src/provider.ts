@@ -26,7 +26,9 @@ export async function openProvider(
 ): Promise<Provider> {
   const now = options.now ?? Date.now;
   const storage = await openStore(config, { now });
-  const feed = changeFeedFor(config.database);
+  const feed = await changeFeedFor(config.database, (e) =>
+    options.logger?.warn({ err: e }, 'database change feed interrupted'),
+  );
   const sql = storage.store;
   // One process owns a SQLite file, so memory can be the nonce authority there; PostgreSQL
   // instances share nonces through the database (or Redis, which the store already uses).

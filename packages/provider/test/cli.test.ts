@@ -77,7 +77,7 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
   }
 
   before(async () => {
-    assert.deepEqual(await json(['migrate']), { migrated: ['0001_initial'] });
+    assert.deepEqual(await json(['migrate']), { migrated: ['0001_initial', '0002_change_notify'] });
   });
 
   it('migrate is idempotent, and the generated key file has mode 0600', async () => {

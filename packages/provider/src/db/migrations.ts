@@ -157,6 +157,42 @@ function initial(dialect: Dialect): Migration {
 }
 
 /**
+ * PostgreSQL: every change to a consumer or an access token (a revocation, a disabled
+ * consumer) notifies `signet_changes`, so that each provider instance drops its caches at
+ * once, whoever made the change (another instance, the admin CLI, an operator's SQL).
+ * SQLite needs nothing: its caches watch `PRAGMA data_version`.
+ */
+function changeNotify(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      await sql`
+        create or replace function signet_notify_change() returns trigger
+        language plpgsql as $$
+        begin
+          perform pg_notify('signet_changes', tg_table_name);
+          return null;
+        end $$`.execute(db);
+      for (const table of ['consumers', 'access_tokens']) {
+        await sql`
+          create trigger ${sql.raw(`${table}_notify_change`)}
+          after update or delete on ${sql.table(table)}
+          for each statement execute function signet_notify_change()`.execute(db);
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      for (const table of ['consumers', 'access_tokens']) {
+        await sql`drop trigger if exists ${sql.raw(`${table}_notify_change`)} on ${sql.table(table)}`.execute(
+          db,
+        );
+      }
+      await sql`drop function if exists signet_notify_change()`.execute(db);
+    },
+  };
+}
+
+/**
  * The provider's migrations, in order, for Kysely's `Migrator`.
  *
  * @example new Migrator({ db, provider: migrationProvider('sqlite') })
@@ -164,7 +200,7 @@ function initial(dialect: Dialect): Migration {
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations() {
-      return { '0001_initial': initial(dialect) };
+      return { '0001_initial': initial(dialect), '0002_change_notify': changeNotify(dialect) };
     },
   };
 }

@@ -6,11 +6,12 @@ import {
   type Endpoint,
   type EndpointOptions,
   jsonResponse,
+  type OAuthRequest,
   type OAuthStore,
 } from '@signet/server';
 import type { FastifyInstance } from 'fastify';
 import { oauthRequestOf, type RouteContext } from '../app.js';
-import { generateKey } from '../credentials.js';
+import { generateKey, generateSecret } from '../credentials.js';
 import { ProviderError } from '../errors.js';
 import { PERMISSIONS } from '../permissions.js';
 import { sendOAuth } from './reply.js';
@@ -33,8 +34,8 @@ export function registerTokenRoutes(
     clock: ctx.now,
     onError: (error) => ctx.logger?.error({ err: error }, 'token endpoint failed'),
   };
-  // TODO(server): keys and secrets share one generator there; Launchpad's secrets are longer.
-  const tokens = { generateToken: generateKey };
+  // Launchpad's lengths: 20-character keys, 80-character secrets.
+  const tokens = { generateToken: generateKey, generateSecret };
 
   // Launchpad's open consumers: an unknown key registers itself with an empty secret, so a
   // script can identify itself by name without a registration step.
@@ -90,17 +91,44 @@ export function registerTokenRoutes(
     createAccessTokenEndpoint({ ...base, ...tokens, flavour: 'rfc5849' }),
   );
 
-  const mount = (methods: ('GET' | 'POST')[], path: string, endpoint: Endpoint) => {
+  const mount = (
+    methods: ('GET' | 'POST')[],
+    path: string,
+    endpoint: Endpoint,
+    adapt: (request: OAuthRequest) => OAuthRequest = (request) => request,
+  ) => {
     api.route({
       method: methods,
       url: path,
-      handler: async (req, reply) => sendOAuth(reply, await endpoint(oauthRequestOf(req))),
+      handler: async (req, reply) => sendOAuth(reply, await endpoint(adapt(oauthRequestOf(req)))),
     });
   };
-  mount(['GET', 'POST'], '/+request-token', launchpadRequestToken);
-  mount(['GET', 'POST'], '/+access-token', launchpadAccessToken);
+  mount(['GET', 'POST'], '/+request-token', launchpadRequestToken, formByDefault);
+  mount(['GET', 'POST'], '/+access-token', launchpadAccessToken, formByDefault);
   mount(['POST'], '/oauth/request_token', rfcRequestToken);
   mount(['POST'], '/oauth/access_token', rfcAccessToken);
+}
+
+/**
+ * launchpadlib POSTs its form-encoded token requests without a Content-Type (httplib2 adds
+ * none), and Launchpad reads such a body as a form, as CGI does. The Launchpad endpoints do
+ * the same; the RFC 5849 ones keep §3.4.1.3.1's rule (a form only when declared).
+ */
+function formByDefault(request: OAuthRequest): OAuthRequest {
+  const body = request.body;
+  if (
+    request.method !== 'POST' ||
+    request.headers['content-type'] !== undefined ||
+    body === undefined ||
+    body === null ||
+    body.length === 0
+  ) {
+    return request;
+  }
+  return {
+    ...request,
+    headers: { ...request.headers, 'content-type': 'application/x-www-form-urlencoded' },
+  };
 }
 
 /** Counts a refusal by its `oauth_problem`, and signature failures apart. */

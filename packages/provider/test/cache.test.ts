@@ -1,0 +1,210 @@
+// The protocol side reads consumers, tokens and nonces from memory; these tests prove it
+// never serves a stale answer: revocations from another connection are seen, and nonces
+// survive a restart.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { signRequest } from '@signet/core';
+import { loadConfig } from '../src/config.js';
+import { SecretBox } from '../src/crypto/secret_box.js';
+import { openDatabase } from '../src/db/connect.js';
+import { openProvider, type Provider } from '../src/provider.js';
+import { SqlStore } from '../src/stores/sql.js';
+import { pgSchema, tempDir } from './helpers.js';
+
+const SECRET_KEY = randomBytes(32).toString('base64url');
+
+interface Setup {
+  readonly databaseUrl: string;
+  readonly database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  cleanup(): Promise<void>;
+}
+
+async function sqliteSetup(): Promise<Setup> {
+  const { dir, remove } = tempDir('cache');
+  const path = join(dir, 'signet.db');
+  return {
+    databaseUrl: `sqlite:${path}`,
+    database: { kind: 'sqlite', path },
+    cleanup: async () => remove(),
+  };
+}
+
+async function postgresSetup(): Promise<Setup> {
+  const { url, drop } = await pgSchema();
+  return { databaseUrl: url, database: { kind: 'postgres', url }, cleanup: drop };
+}
+
+// Clients sign for the public URL, as behind a proxy; requests go to the ephemeral port.
+const PUBLIC_URL = 'http://provider.test';
+
+async function start(setup: Setup): Promise<{ provider: Provider; base: string }> {
+  const config = loadConfig({
+    SIGNET_DATABASE_URL: setup.databaseUrl,
+    SIGNET_SECRET_KEY: SECRET_KEY,
+    SIGNET_PUBLIC_URL: PUBLIC_URL,
+  });
+  const provider = await openProvider(config);
+  await provider.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = provider.app.server.address();
+  assert.ok(address && typeof address === 'object');
+  return { provider, base: `http://127.0.0.1:${address.port}` };
+}
+
+// A person, a consumer and an access token with READ_PUBLIC, made through the store.
+async function grant(
+  store: SqlStore,
+): Promise<{ key: string; secret: string; token: string; tokenSecret: string }> {
+  const user = `u${randomBytes(4).toString('hex')}`;
+  await store.createUser({ name: user, password: 'a long enough password' });
+  const consumer = await store.createConsumer({ name: 'cache test' });
+  const now = Date.now();
+  const rt = `rt${randomBytes(8).toString('hex')}`;
+  await store.createRequestToken({
+    token: rt,
+    secret: 's',
+    consumerKey: consumer.key,
+    callback: 'oob',
+    createdAt: now,
+    expiresAt: now + 60_000,
+  });
+  await store.reviewRequestToken(rt, {
+    grant: { userId: user, permission: 'READ_PUBLIC' },
+    verifier: 'v',
+    now,
+  });
+  const token = `at${randomBytes(8).toString('hex')}`;
+  const tokenSecret = randomBytes(12).toString('hex');
+  const ok = await store.consumeRequestToken(rt, {
+    token,
+    secret: tokenSecret,
+    consumerKey: consumer.key,
+    userId: user,
+    permission: 'READ_PUBLIC',
+    createdAt: now,
+  });
+  assert.equal(ok, true);
+  return { key: consumer.key, secret: consumer.secret, token, tokenSecret };
+}
+
+function whoami(
+  base: string,
+  g: { key: string; secret: string; token: string; tokenSecret: string },
+  nonce?: string,
+) {
+  const url = `${base}/api/1.0/whoami`;
+  const { authorization } = signRequest({
+    method: 'GET',
+    url: `${PUBLIC_URL}/api/1.0/whoami`,
+    consumerKey: g.key,
+    consumerSecret: g.secret,
+    token: g.token,
+    tokenSecret: g.tokenSecret,
+    ...(nonce === undefined ? {} : { nonce }),
+  });
+  return { url, authorization };
+}
+
+async function call(req: {
+  url: string;
+  authorization: string;
+}): Promise<{ status: number; body: string }> {
+  const res = await fetch(req.url, { headers: { authorization: req.authorization } });
+  return { status: res.status, body: await res.text() };
+}
+
+// A second, independent connection: what the admin CLI or another instance would use.
+async function otherConnection(
+  setup: Setup,
+): Promise<{ store: SqlStore; close: () => Promise<void> }> {
+  const { db, dialect, close } = await openDatabase(setup.database);
+  const store = new SqlStore({ db, dialect, box: SecretBox.fromMasterKey(SECRET_KEY) });
+  return { store, close };
+}
+
+for (const [name, makeSetup] of [
+  ['SQLite', sqliteSetup],
+  ['PostgreSQL', postgresSetup],
+] as const) {
+  describe(`caches on ${name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    after(async () => {
+      for (const c of cleanups.reverse()) await c();
+    });
+
+    it('a token revoked on another connection is refused', async () => {
+      const setup = await makeSetup();
+      cleanups.push(() => setup.cleanup());
+      const { provider, base } = await start(setup);
+      cleanups.push(() => provider.close());
+      const g = await grant(provider.storage.store);
+      const first = await call(whoami(base, g));
+      assert.equal(first.status, 200, first.body);
+      assert.equal((await call(whoami(base, g))).status, 200, 'served again, from the cache');
+
+      const other = await otherConnection(setup);
+      cleanups.push(() => other.close());
+      assert.equal(await other.store.revokeAccessToken(g.token, Date.now()), true);
+
+      if (name === 'SQLite') {
+        // data_version moves with the other connection's commit: the very next call knows.
+        const res = await call(whoami(base, g));
+        assert.equal(res.status, 401, res.body);
+      } else {
+        // NOTIFY arrives on the listening connection a moment after the commit.
+        let status = 0;
+        const deadline = Date.now() + 2000;
+        while (Date.now() < deadline) {
+          status = (await call(whoami(base, g))).status;
+          if (status === 401) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        assert.equal(status, 401);
+      }
+    });
+
+    it('a consumer disabled on another connection is refused', async () => {
+      const setup = await makeSetup();
+      cleanups.push(() => setup.cleanup());
+      const { provider, base } = await start(setup);
+      cleanups.push(() => provider.close());
+      const g = await grant(provider.storage.store);
+      assert.equal((await call(whoami(base, g))).status, 200);
+      const other = await otherConnection(setup);
+      cleanups.push(() => other.close());
+      assert.equal(await other.store.disableConsumer(g.key), true);
+      let status = 0;
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline) {
+        status = (await call(whoami(base, g))).status;
+        if (status === 401 || name === 'SQLite') break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(status, 401);
+    });
+
+    it('a nonce used before a restart is refused after it', async () => {
+      const setup = await makeSetup();
+      cleanups.push(() => setup.cleanup());
+      const first = await start(setup);
+      const g = await grant(first.provider.storage.store);
+      const req = whoami(first.base, g, `n${randomBytes(8).toString('hex')}`);
+      assert.equal((await call(req)).status, 200);
+      const replay = await call(req);
+      assert.equal(replay.status, 401);
+      assert.match(replay.body, /Nonce already used/);
+      await first.provider.close();
+
+      const second = await start(setup);
+      cleanups.push(() => second.provider.close());
+      // The very same signed request, sent to the restarted server.
+      const res = await call({
+        url: `${second.base}/api/1.0/whoami`,
+        authorization: req.authorization,
+      });
+      assert.equal(res.status, 401, res.body);
+      assert.match(res.body, /Nonce already used/);
+    });
+  });
+}
