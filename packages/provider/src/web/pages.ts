@@ -276,11 +276,28 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     }
     const contextName =
       typeof q['lp.context'] === 'string' && q['lp.context'] ? q['lp.context'] : undefined;
-    const context = contextName
-      ? { name: contextName, title: (await backend.contextTitle(contextName)) ?? contextName }
-      : undefined;
-    const callbackParam = typeof q['oauth_callback'] === 'string' ? q['oauth_callback'] : undefined;
-    const callback = callbackParam ?? pending.callback;
+    const contextTitle = contextName ? await backend.contextTitle(contextName) : undefined;
+    // Refused here rather than after the click, where the review would fail on it.
+    if (contextName && contextTitle === undefined) {
+      return message(
+        reply,
+        400,
+        'Unknown context',
+        `The application asked for access limited to "${contextName}", which this site does not know. Tell the application's authors, or ask an administrator to add the context.`,
+        p.common,
+      );
+    }
+    const context =
+      contextName && contextTitle !== undefined
+        ? { name: contextName, title: contextTitle }
+        : undefined;
+    // The callback given with the request token (RFC 5849) wins over one in this URL, as it
+    // does when the decision is recorded; the URL's is Launchpad's way of passing one.
+    const callbackParam =
+      pending.callback === undefined && typeof q['oauth_callback'] === 'string'
+        ? q['oauth_callback']
+        : undefined;
+    const callback = pending.callback ?? callbackParam;
     const allowed = toList(q['allow_permission']).filter(isPermission);
     const levels = (
       allowed.length > 0 ? GRANTABLE.filter((l) => allowed.includes(l)) : GRANTABLE
