@@ -9,15 +9,30 @@ import { type Caller, canRead, writeRefusal } from './access.js';
 import { countFailure } from './protocol.js';
 import { sendJson, sendOAuth } from './reply.js';
 
-const noteFields = z.object({
-  title: z.string().trim().min(1, 'title is required').max(200, 'title is at most 200 characters'),
-  body: z.string().max(65536, 'body is at most 65536 characters').default(''),
-  visibility: z
-    .enum(['public', 'private'], { message: 'visibility is public or private' })
-    .default('public'),
-  context: z.string().max(200).optional(),
+const noteTitle = z
+  .string()
+  .trim()
+  .min(1, 'title is required')
+  .max(200, 'title is at most 200 characters');
+const noteBody = z.string().max(65536, 'body is at most 65536 characters');
+const noteVisibility = z.enum(['public', 'private'], {
+  message: 'visibility is public or private',
 });
-const noteChanges = noteFields.partial();
+const noteContext = z.string().max(200);
+const noteFields = z.object({
+  title: noteTitle,
+  body: noteBody.default(''),
+  visibility: noteVisibility.default('public'),
+  context: noteContext.optional(),
+});
+// No defaults here: a field left out of a PUT keeps its value (zod's `.partial()` would
+// still apply the defaults above, turning a private note public).
+const noteChanges = z.object({
+  title: noteTitle.optional(),
+  body: noteBody.optional(),
+  visibility: noteVisibility.optional(),
+  context: noteContext.optional(),
+});
 
 /** JSON of a note, as the API answers it. */
 function noteJson(n: Note) {
