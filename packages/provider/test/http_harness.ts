@@ -376,3 +376,40 @@ export class PythonPeer {
     return new Promise((resolve) => this.#child.on('close', (code) => resolve(code)));
   }
 }
+
+/** Access credentials obtained through the RFC 5849 endpoints, signed with @signet/core. */
+export async function grantAccess(
+  r: Running,
+  consumer: { readonly key: string; readonly secret: string },
+  permission: string,
+  extra: {
+    readonly user?: string;
+    readonly context?: string;
+    readonly expiresIn?: number;
+    readonly clock?: () => number;
+  } = {},
+): Promise<Required<Creds>> {
+  const clock = extra.clock ?? Date.now;
+  const c = { consumerKey: consumer.key, consumerSecret: consumer.secret };
+  const rt = await signedCall(`${r.base}/oauth/request_token`, c, {
+    method: 'POST',
+    callback: 'oob',
+    clock,
+  });
+  assert.equal(rt.status, 200, rt.text);
+  const t = form(rt.text);
+  const { verifier } = await review(r, t['oauth_token']!, permission, {
+    ...(extra.user !== undefined && { user: extra.user }),
+    ...(extra.context !== undefined && { context: extra.context }),
+    ...(extra.expiresIn !== undefined && { expiresIn: extra.expiresIn }),
+    now: clock(),
+  });
+  const at = await signedCall(
+    `${r.base}/oauth/access_token`,
+    { ...c, token: t['oauth_token']!, tokenSecret: t['oauth_token_secret']! },
+    { method: 'POST', verifier, clock },
+  );
+  assert.equal(at.status, 200, at.text);
+  const a = form(at.text);
+  return { ...c, token: a['oauth_token']!, tokenSecret: a['oauth_token_secret']! };
+}
