@@ -111,8 +111,17 @@ export class OAuthProtocolError extends ClientError {
   constructor(init: OAuthProtocolErrorInit) {
     const url = withoutQuery(init.url);
     const wire = parseWireError(init.body, init.headers);
+    const plain = plainText(init.body, init.headers);
+    // A problem from the challenge alone (`signature_invalid`) says less than the server's
+    // own sentence ("Invalid signature."): show both.
     const detail =
-      wire.description ?? wire.problem ?? wire.error ?? plainText(init.body, init.headers);
+      wire.description ??
+      (wire.problem !== undefined && plain !== undefined && !wire.fromBody
+        ? `${plain} (${wire.problem})`
+        : undefined) ??
+      wire.problem ??
+      wire.error ??
+      plain;
     const status = `${init.status}${init.statusText ? ` ${init.statusText}` : ''}`;
     super(
       init.code ?? 'ERR_OAUTH_PROTOCOL',
@@ -170,6 +179,8 @@ interface WireError {
   error?: string;
   description?: string;
   realm?: string;
+  /** Whether the body itself was structured (JSON or form-encoded). */
+  fromBody?: boolean;
 }
 
 const FORM_LIKE = /^[A-Za-z0-9_.~%+-]+=[^\s]*$/;
@@ -187,6 +198,7 @@ function parseWireError(body: string, headers: Headers): WireError {
     }
   }
   const text = body.trim();
+  out.fromBody = text.startsWith('{') || FORM_LIKE.test(text);
   if (text.startsWith('{')) {
     try {
       const json: unknown = JSON.parse(text);

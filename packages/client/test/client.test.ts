@@ -197,6 +197,12 @@ test('errors: oauth_problem from the body or WWW-Authenticate, JSON errors, plai
   });
   assert.equal(challenge.problem, 'token_expired');
   assert.equal(challenge.realm, 'https://api.example/');
+  // The server's sentence and the problem from the challenge both reach the message.
+  assert.match(challenge.message, /answered 401: Unauthorized \(token_expired\)$/);
+  const formWithChallenge = make('oauth_problem=token_expired', {
+    'www-authenticate': 'OAuth realm="x", oauth_problem="token_expired"',
+  });
+  assert.match(formWithChallenge.message, /answered 401: token_expired$/);
 
   const json = make('{"error":"Unknown client"}', { 'content-type': 'application/json' }, 400);
   assert.equal(json.error, 'Unknown client');
