@@ -3,11 +3,12 @@ import { formEncode, isFormContentType, OAuthError, parseFormEncoded } from '@si
 import { createResourceEndpoint, type OAuthStore, type ResourceAccess } from '@signet/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { oauthRequestOf, type RouteContext } from '../app.js';
+import type { RouteContext } from '../app.js';
 import type { Note } from '../stores/sql.js';
 import { type Caller, canRead, writeRefusal } from './access.js';
 import { countFailure } from './protocol.js';
 import { sendJson, sendOAuth } from './reply.js';
+import { signedRequestOf, utf8Body } from './request.js';
 
 const noteTitle = z
   .string()
@@ -50,7 +51,8 @@ function noteJson(n: Note) {
 
 /** Form or JSON fields of a request body; oauth_* parameters are protocol, not data. */
 function fieldsOf(req: FastifyRequest): Record<string, unknown> {
-  const raw = req.body instanceof Uint8Array ? Buffer.from(req.body).toString('utf8') : '';
+  const raw = utf8Body(req.body);
+  if (raw === undefined) throw new BadRequest('The body is not valid UTF-8.');
   const type = req.headers['content-type'];
   if (isFormContentType(type)) {
     const out: Record<string, unknown> = {};
@@ -104,7 +106,7 @@ export function registerApiRoutes(
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<ResourceAccess | undefined> {
-    const result = await protect(oauthRequestOf(req));
+    const result = await protect(signedRequestOf(req));
     if (result.ok) return result;
     countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
     sendOAuth(reply, result.response);

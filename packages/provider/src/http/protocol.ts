@@ -10,11 +10,12 @@ import {
   type OAuthStore,
 } from '@signet/server';
 import type { FastifyInstance } from 'fastify';
-import { oauthRequestOf, type RouteContext } from '../app.js';
+import type { RouteContext } from '../app.js';
 import { generateKey, generateSecret } from '../credentials.js';
 import { ProviderError } from '../errors.js';
 import { PERMISSIONS } from '../permissions.js';
 import { sendOAuth } from './reply.js';
+import { signedRequestOf } from './request.js';
 
 /**
  * The token endpoints: Launchpad's (`/+request-token`, `/+access-token`; OAuth 1.0, any
@@ -100,7 +101,7 @@ export function registerTokenRoutes(
     api.route({
       method: methods,
       url: path,
-      handler: async (req, reply) => sendOAuth(reply, await endpoint(adapt(oauthRequestOf(req)))),
+      handler: async (req, reply) => sendOAuth(reply, await endpoint(adapt(signedRequestOf(req)))),
     });
   };
   mount(['GET', 'POST'], '/+request-token', launchpadRequestToken, formByDefault);

@@ -5,6 +5,7 @@ import type { RouteContext } from '../app.js';
 import { ProviderError } from '../errors.js';
 import type { ClientRegistration } from '../stores/sql.js';
 import { sendJson } from './reply.js';
+import { utf8Body } from './request.js';
 
 const httpUrl = (what: string) =>
   z.string().refine((v) => {
@@ -40,7 +41,8 @@ const registration = z.object({
 });
 
 function fields(body: unknown, contentType: string | undefined): Record<string, unknown> | string {
-  const raw = body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+  const raw = utf8Body(body);
+  if (raw === undefined) return 'The body is not valid UTF-8.';
   if (isFormContentType(contentType)) return Object.fromEntries(parseFormEncoded(raw));
   if (contentType !== undefined && /^application\/json\b/i.test(contentType)) {
     try {
