@@ -180,6 +180,12 @@ describe('pump.io registration and discovery (sqlite)', () => {
       ['type=client_associate', 'text/plain', 'JSON'],
       ['type=client_associate&application_type=%FF', 'application/x-www-form-urlencoded', ''],
     ];
+    const latin1 = await call(`${r.base}/api/client/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"type": "client_associate", "application_name": "caf\xe9"}', 'latin1'),
+    });
+    error(latin1, 400, 'UTF-8');
     for (const [body, type, mentions] of cases) {
       const a = await register(body, type);
       error(a, 400, mentions);
