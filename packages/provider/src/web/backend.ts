@@ -76,6 +76,7 @@ export function sqlPagesBackend(
       return {
         consumerName: consumer.name,
         callback: r.callback,
+        registeredCallback: consumer.callbackUrl,
         expired: r.expiresAt <= now(),
         reviewed: r.grant !== undefined,
       };

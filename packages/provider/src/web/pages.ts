@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import { callbackFits, isValidCallback } from '@signet/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPermission, type Permission, permissionTitle } from '../permissions.js';
 import { Csrf } from './csrf.js';
@@ -20,6 +21,8 @@ export interface PendingAuthorization {
   readonly consumerName: string;
   /** The callback given at request-token time (RFC flow), if it is a URL. */
   readonly callback: string | undefined;
+  /** The consumer's registered callback, which a callback given to the page must fit. */
+  readonly registeredCallback: string | undefined;
   readonly expired: boolean;
   readonly reviewed: boolean;
 }
@@ -297,6 +300,9 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       pending.callback === undefined && typeof q['oauth_callback'] === 'string'
         ? q['oauth_callback']
         : undefined;
+    if (callbackParam !== undefined && !acceptableCallback(callbackParam, pending)) {
+      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
+    }
     const callback = pending.callback ?? callbackParam;
     const allowed = toList(q['allow_permission']).filter(isPermission);
     const levels = (
@@ -371,6 +377,10 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       typeof form['oauth_callback'] === 'string' && form['oauth_callback']
         ? form['oauth_callback']
         : undefined;
+    // Checked again here: the form could be posted with another callback than the page had.
+    if (callback !== undefined && !acceptableCallback(callback, pending)) {
+      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
+    }
     const result = await backend.review(
       token,
       { userId: p.user.id, permission, context, expiresAt },
@@ -443,6 +453,20 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       );
     return reply.redirect('/account/applications?revoked=1', 303);
   });
+}
+
+const BAD_CALLBACK =
+  "The application gave a callback that is not a valid web address for it, so this site will not send you there. Tell the application's authors.";
+
+// A callback given to the page (Launchpad's flavour) becomes a redirect: it must be a valid
+// http(s) URL (no header tricks, no javascript:) within the consumer's registered callback.
+function acceptableCallback(callback: string, pending: PendingAuthorization): boolean {
+  return (
+    callback !== 'oob' &&
+    isValidCallback(callback) &&
+    originOf(callback) !== undefined &&
+    callbackFits(callback, pending.registeredCallback)
+  );
 }
 
 function toList(v: unknown): string[] {
