@@ -32,7 +32,16 @@ export function isOAuthAuthorization(header: string | null | undefined): header 
   if (!header || header.length < 5) return false;
   let i = 0;
   while (i < header.length && isSpace(header.charCodeAt(i))) i++;
-  if (header.slice(i, i + 5).toLowerCase() !== 'oauth') return false;
+  // "OAuth" in any case, compared by code unit: every request passes here.
+  if (
+    (header.charCodeAt(i) | 0x20) !== 0x6f ||
+    (header.charCodeAt(i + 1) | 0x20) !== 0x61 ||
+    (header.charCodeAt(i + 2) | 0x20) !== 0x75 ||
+    (header.charCodeAt(i + 3) | 0x20) !== 0x74 ||
+    (header.charCodeAt(i + 4) | 0x20) !== 0x68
+  ) {
+    return false;
+  }
   const next = header.charCodeAt(i + 5);
   return Number.isNaN(next) || isSpace(next);
 }
