@@ -90,37 +90,39 @@ export function normalizeParameters(params: Iterable<Param>): string {
 }
 
 /**
- * Encodes, sorts (§3.4.1.3.2: by name, then value, in byte order) and joins parameters.
- * `twice` encodes the result once more for the base string.
+ * Encodes, sorts and joins parameters; `twice` encodes the result once more for the base
+ * string (see {@link joinEncoded}).
  */
 function normalize(params: Iterable<Param>, twice: boolean): string {
   const names: string[] = [];
   const values: string[] = [];
   for (const [name, value] of params) {
     if (twice && name === 'oauth_signature') continue;
-    names.push(percentEncode(name));
-    values.push(percentEncode(value ?? ''));
+    const v = value ?? '';
+    let en = percentEncode(name);
+    let ev = percentEncode(v);
+    // percentEncode hands back the very same string when nothing needed escaping, and then
+    // there is no "%" to encode again: skip the scan for the common case.
+    if (twice) {
+      if (en !== name) en = en.replaceAll('%', '%25');
+      if (ev !== v) ev = ev.replaceAll('%', '%25');
+    }
+    names.push(en);
+    values.push(ev);
   }
   return joinEncoded(names, values, twice);
 }
 
 /**
- * Sorts and joins parameters that are already percent-encoded once, in two parallel arrays.
- * With `twice`, the result is encoded once more for the base string: that only turns `%`
- * into `%25` and the separators into `%26` / `%3D`, so it is done pair by pair instead of
- * re-scanning the joined string. `%25` sorts as `%` would: both are below `0-9A-Za-z`.
+ * Sorts (§3.4.1.3.2: by name, then value, in byte order) and joins encoded parameters, in
+ * two parallel arrays. With `forBaseString` the separators are encoded too (`%26`, `%3D`),
+ * and the caller has already turned each `%` of the pairs into `%25`: that and nothing else
+ * is what encoding the joined string once more would do. `%25` sorts as `%` would: both are
+ * below `0-9A-Za-z`.
  * @internal
  */
-export function joinEncoded(names: string[], values: string[], twice: boolean): string {
+export function joinEncoded(names: string[], values: string[], forBaseString: boolean): string {
   const count = names.length;
-  if (twice) {
-    for (let i = 0; i < count; i++) {
-      const n = names[i]!;
-      const v = values[i]!;
-      if (n.includes('%')) names[i] = n.replaceAll('%', '%25');
-      if (v.includes('%')) values[i] = v.replaceAll('%', '%25');
-    }
-  }
   // Insertion sort of indices: requests carry about ten parameters, where this beats
   // Array#sort with a comparator and needs no temporary pair objects. Encoded strings are
   // ASCII, so `<` is byte order.
@@ -138,14 +140,19 @@ export function joinEncoded(names: string[], values: string[], twice: boolean): 
     }
     order[j + 1] = i;
   }
-  const amp = twice ? '%26' : '&';
-  const eq = twice ? '%3D' : '=';
+  const amp = forBaseString ? '%26' : '&';
+  const eq = forBaseString ? '%3D' : '=';
   let out = '';
   for (let i = 0; i < count; i++) {
     const k = order[i]!;
     out += (i === 0 ? '' : amp) + names[k]! + eq + values[k]!;
   }
   return out;
+}
+
+/** `%` to `%25`: the second encoding of an already encoded value. @internal */
+export function encodeAgain(encoded: string): string {
+  return encoded.includes('%') ? encoded.replaceAll('%', '%25') : encoded;
 }
 
 /** @internal normalised parameters, already percent-encoded once more for the base string. */

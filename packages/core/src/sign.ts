@@ -9,7 +9,7 @@ import {
   systemClock,
   timestampOf,
 } from './nonce.js';
-import { joinEncoded, type Param, parseFormEncoded } from './parameters.js';
+import { encodeAgain, joinEncoded, type Param, parseFormEncoded } from './parameters.js';
 import { queryOf } from './request.js';
 import type { SignatureKeys } from './signature/method.js';
 import { defaultSignatureMethods, type SignatureMethodRegistry } from './signature/registry.js';
@@ -123,16 +123,16 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
 
   let baseString = '';
   if (method.usesBaseString) {
-    const allNames = names.slice();
-    const allValues = encoded.slice();
+    const allNames = names.map(encodeAgain);
+    const allValues = encoded.map(encodeAgain);
     const query = queryOf(options.url);
     if (query !== '') {
       for (const [n, v] of parseFormEncoded(query))
-        add(allNames, allValues, percentEncode(n), percentEncode(v));
+        add(allNames, allValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
     }
     if (options.params !== undefined) {
       for (const [n, v] of options.params)
-        add(allNames, allValues, percentEncode(n), percentEncode(v));
+        add(allNames, allValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
     }
     baseString =
       baseStringPrefix(options.method, options.url) + joinEncoded(allNames, allValues, true);
