@@ -47,7 +47,26 @@ export class CachedStore implements OAuthStore {
     this.#tokens.clear();
   }
 
+  // Set from the first feed check of an I/O callback until its ticks and promise jobs ran.
+  #asked = false;
+  readonly #forget = (): void => {
+    this.#asked = false;
+  };
+  // A tick, then a promise job: promise jobs queued before the tick ran (the continuation
+  // that reads the token after the consumer) still share the check.
+  readonly #forgetSoon = (): void => queueMicrotask(this.#forget);
+
+  /**
+   * Asks the change feed once per I/O callback: a request's consumer read and the token read
+   * that follows it without I/O in between share one `PRAGMA data_version` read instead of
+   * making one each. Requests read from a socket after another connection committed are
+   * handled in a later callback, so they see that write; writes of this process call
+   * {@link CachedStore.invalidate} themselves.
+   */
   #fresh(): void {
+    if (this.#asked) return;
+    this.#asked = true;
+    process.nextTick(this.#forgetSoon);
     if (this.#feed.changed()) this.invalidate();
   }
 
