@@ -16,7 +16,7 @@ import { SqlSessionStore } from './stores/sql_sessions.js';
 import { sqlPagesBackend } from './web/backend.js';
 import { registerDiscovery } from './web/discovery.js';
 import { Metrics } from './web/metrics.js';
-import { registerPages } from './web/pages.js';
+import { type LoginLimits, registerPages } from './web/pages.js';
 import type { SessionStore } from './web/session.js';
 
 /** Options of {@link buildApp}. */
@@ -34,6 +34,8 @@ export interface AppOptions {
   readonly logger?: Logger | undefined;
   readonly now?: () => number;
   readonly sessions?: SessionStore;
+  /** Failed-login limits; in memory when absent. */
+  readonly loginLimits?: LoginLimits;
   readonly metrics?: Metrics;
 }
 
@@ -130,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       sessions: options.sessions ?? new SqlSessionStore(storage.store),
       csrfKey: pageKey,
       secureCookies: config.publicUrl.startsWith('https:'),
+      ...(options.loginLimits !== undefined && { loginLimits: options.loginLimits }),
       now,
     });
   });

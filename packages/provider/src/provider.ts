@@ -6,6 +6,8 @@ import { CachedStore, type NonceTable, WriteBehindNonces } from './stores/cache.
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
+import type { LoginLimits } from './web/pages.js';
+import { RedisFailureLimiter } from './web/rate_limit.js';
 
 /** A running provider's parts. */
 export interface Provider {
@@ -37,11 +39,14 @@ export async function openProvider(
       ? await WriteBehindNonces.open(sqlNonceTable(sql), now)
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
+  // Several instances share Redis; their login limits must too.
+  const redis = config.redisUrl === undefined ? undefined : await redisLimits(config.redisUrl);
   const app = await buildApp({
     config,
     storage,
     oauthStore: cached,
     onRevoke: () => cached.invalidate(),
+    ...(redis !== undefined && { loginLimits: redis.limits }),
     logger: options.logger,
     now,
   });
@@ -52,7 +57,31 @@ export async function openProvider(
       await app.close();
       await nonces?.close();
       await feed.close();
+      await redis?.close();
       await storage.close();
+    },
+  };
+}
+
+async function redisLimits(url: string): Promise<{ limits: LoginLimits; close(): Promise<void> }> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const windowMs = 15 * 60_000;
+  return {
+    limits: {
+      perUser: new RedisFailureLimiter(redis, {
+        limit: 10,
+        windowMs,
+        prefix: 'signet:login-user:',
+      }),
+      perAddress: new RedisFailureLimiter(redis, {
+        limit: 100,
+        windowMs,
+        prefix: 'signet:login-addr:',
+      }),
+    },
+    close: async () => {
+      await redis.quit();
     },
   };
 }

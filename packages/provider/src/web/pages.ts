@@ -5,6 +5,7 @@ import { callbackFits, isValidCallback } from '@signet/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPermission, type Permission, permissionTitle } from '../permissions.js';
 import { Csrf } from './csrf.js';
+import { type FailureLimiter, MemoryFailureLimiter } from './rate_limit.js';
 import { originOf, safeNext, setPageSecurityHeaders } from './security.js';
 import { hashSessionId, newSessionId, type SessionStore } from './session.js';
 import { createViews, packagePath } from './views.js';
@@ -75,7 +76,27 @@ export interface PagesOptions {
   readonly secureCookies: boolean;
   /** How long a login lasts. */
   readonly sessionTtlMs?: number;
+  /**
+   * Failed-login limits, per user name and per client address. In memory by default (10 and
+   * 100 failures per 15 minutes); in Redis when the provider has one.
+   */
+  readonly loginLimits?: LoginLimits;
   readonly now?: () => number;
+}
+
+/** The two counters of failed logins. */
+export interface LoginLimits {
+  readonly perUser: FailureLimiter;
+  readonly perAddress: FailureLimiter;
+}
+
+/** The default limits, in process memory. */
+export function memoryLoginLimits(now: () => number = Date.now): LoginLimits {
+  const windowMs = 15 * 60_000;
+  return {
+    perUser: new MemoryFailureLimiter({ limit: 10, windowMs, now }),
+    perAddress: new MemoryFailureLimiter({ limit: 100, windowMs, now }),
+  };
 }
 
 const SESSION_COOKIE = 'signet_session';
@@ -108,6 +129,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
   const csrf = new Csrf(options.csrfKey);
   const now = options.now ?? Date.now;
   const ttl = options.sessionTtlMs ?? 14 * 24 * 3600_000;
+  const limits = options.loginLimits ?? memoryLoginLimits(now);
   const css = readFileSync(packagePath('static/signet.css'));
   await app.register(fastifyCookie);
   // Forms are small; a bigger body is not a form a person filled in.
@@ -210,8 +232,27 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     const username = typeof form['username'] === 'string' ? form['username'] : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
     const next = safeNext(form['next']);
+    // Checked before the password, so that past the limit a guess learns nothing.
+    const userKey = username.trim().toLowerCase();
+    const [byUser, byAddress] = await Promise.all([
+      limits.perUser.check(userKey),
+      limits.perAddress.check(req.ip),
+    ]);
+    if (!byUser.allowed || !byAddress.allowed) {
+      const wait = Math.max(byUser.retryAfterSeconds, byAddress.retryAfterSeconds);
+      reply.header('retry-after', String(wait));
+      return render(reply, 429, 'login', {
+        ...p.common,
+        title: 'Log in',
+        next,
+        username,
+        error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.`,
+      });
+    }
     const user = username && password ? await backend.authenticate(username, password) : undefined;
     if (!user) {
+      if (username)
+        await Promise.all([limits.perUser.fail(userKey), limits.perAddress.fail(req.ip)]);
       return render(reply, 401, 'login', {
         ...p.common,
         title: 'Log in',
@@ -220,6 +261,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
         error: 'Unknown user name or wrong password.',
       });
     }
+    await limits.perUser.reset(userKey);
     if (p.sessionId) await sessions.destroy(hashSessionId(p.sessionId));
     const id = newSessionId();
     await sessions.create(hashSessionId(id), { userId: user.id, expiresAt: now() + ttl });
