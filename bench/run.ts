@@ -1,7 +1,7 @@
 // `npm run bench [-- options]`: runs the bench sections in one process, prints a table per
 // section and writes the whole run to bench/results/latest.json.
 //
-//   --only core[,other]    sections to run (default: all)
+//   --only core[,other]    sections to run: core, server, provider (default: all)
 //   --case signet          only cases whose id contains this (repeatable, comma-separated)
 //   --rounds 5             timed rounds per case (median reported)
 //   --round-ms 300         length of a round per case
@@ -25,10 +25,12 @@ import { coreSection } from './lib/core_section.js';
 import { LOAD_DEFAULTS, type LoadOptions, providerLoadSection } from './lib/provider_load.js';
 import { formatSection, writeJson } from './lib/report.js';
 import type { RunOptions, Section, SectionResult } from './lib/section.js';
+import { serverSection } from './lib/server_section.js';
 
-/** Every section, in run order. Later ones (server endpoint) go here. */
+/** Every section, in run order. */
 const sectionsFor = (load: LoadOptions): readonly Section[] => [
   coreSection,
+  serverSection,
   providerLoadSection(load),
 ];
 
