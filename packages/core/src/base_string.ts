@@ -5,6 +5,21 @@ import { encodedNormalizedParameters, type Param } from './parameters.js';
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 // RFC 9110 token: what an HTTP method may be. Keeps the base string ASCII.
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The usual methods need no check, upper-casing or encoding: look their prefix up.
+const COMMON_METHODS: Readonly<Record<string, string>> = Object.assign(Object.create(null), {
+  GET: 'GET&',
+  POST: 'POST&',
+  PUT: 'PUT&',
+  DELETE: 'DELETE&',
+  PATCH: 'PATCH&',
+  HEAD: 'HEAD&',
+  get: 'GET&',
+  post: 'POST&',
+  put: 'PUT&',
+  delete: 'DELETE&',
+  patch: 'PATCH&',
+  head: 'HEAD&',
+});
 const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 
 /**
@@ -25,10 +40,13 @@ const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443' };
 export function baseStringUri(url: string | URL): string {
   const s = typeof url === 'string' ? url : url.href;
   const colon = s.indexOf('://');
-  if (colon <= 0 || !SCHEME.test(s.slice(0, colon))) {
-    throw new OAuthError('ERR_OAUTH_URL', 'Not an absolute http(s) URL.');
-  }
-  const scheme = s.slice(0, colon).toLowerCase();
+  // http and https in lower case, nearly every URL, skip the scheme's check and lower-casing.
+  let scheme: string;
+  if (colon === 5 && s.startsWith('https')) scheme = 'https';
+  else if (colon === 4 && s.startsWith('http')) scheme = 'http';
+  else if (colon <= 0 || !SCHEME.test(s.slice(0, colon))) {
+    throw new OAuthError('ERR_OAUTH_URL', 'Not an absolute URL.');
+  } else scheme = s.slice(0, colon).toLowerCase();
   const start = colon + 3;
   // The authority ends at the first "/", "?" or "#"; the path at the first "?" or "#".
   let end = start;
@@ -91,6 +109,8 @@ export function signatureBaseString(
  * @internal
  */
 export function baseStringPrefix(method: string, url: string | URL): string {
+  const common = COMMON_METHODS[method];
+  if (common !== undefined) return common + percentEncode(baseStringUri(url)) + '&';
   if (!METHOD_TOKEN.test(method)) {
     throw new OAuthError('ERR_OAUTH_INVALID_REQUEST', 'Invalid HTTP method.');
   }

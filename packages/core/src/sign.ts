@@ -114,39 +114,51 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
   if (options.callback !== undefined) add(names, values, 'oauth_callback', options.callback);
   if (options.verifier !== undefined) add(names, values, 'oauth_verifier', options.verifier);
   if (options.bodyHash !== undefined) add(names, values, 'oauth_body_hash', options.bodyHash);
+  // Names before this index are ours, constant and unreserved; the extras' are encoded.
+  const builtIn = names.length;
   if (options.extraOAuthParams !== undefined) {
     for (const [n, v] of options.extraOAuthParams) add(names, values, percentEncode(n), v);
   }
+  // One pass over the protocol parameters: encode each value once, for the header, and
+  // (with % as %25) for the base string; built-in names need neither step.
   const count = names.length;
   const encoded = new Array<string>(count);
-  for (let i = 0; i < count; i++) encoded[i] = percentEncode(values[i]!);
+  const baseNames: string[] = new Array(count);
+  const baseValues: string[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const v = values[i]!;
+    const e = percentEncode(v);
+    encoded[i] = e;
+    baseValues[i] = e === v ? e : e.replaceAll('%', '%25');
+    baseNames[i] = i < builtIn ? names[i]! : encodeAgain(names[i]!);
+  }
 
   let baseString = '';
   if (method.usesBaseString) {
-    const allNames = names.map(encodeAgain);
-    const allValues = encoded.map(encodeAgain);
     const query = queryOf(options.url);
     if (query !== '') {
-      for (const [n, v] of parseFormEncoded(query))
-        add(allNames, allValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+      for (const [n, v] of parseFormEncoded(query)) {
+        add(baseNames, baseValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+      }
     }
     if (options.params !== undefined) {
-      for (const [n, v] of options.params)
-        add(allNames, allValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+      for (const [n, v] of options.params) {
+        add(baseNames, baseValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+      }
     }
     baseString =
-      baseStringPrefix(options.method, options.url) + joinEncoded(allNames, allValues, true);
+      baseStringPrefix(options.method, options.url) + joinEncoded(baseNames, baseValues, true);
   }
   const signature = method.sign(baseString, options);
 
-  let authorization = 'OAuth ';
-  if (options.realm !== undefined) authorization += quoteRealm(options.realm) + ', ';
+  let authorization =
+    options.realm === undefined ? 'OAuth ' : `OAuth ${quoteRealm(options.realm)}, `;
   const oauthParams: Param[] = new Array(count + 1);
   for (let i = 0; i < count; i++) {
-    authorization += names[i]! + '="' + encoded[i]! + '", ';
-    oauthParams[i] = [percentDecodeName(names[i]!), values[i]!];
+    authorization += `${names[i]!}="${encoded[i]!}", `;
+    oauthParams[i] = [i < builtIn ? names[i]! : percentDecode(names[i]!), values[i]!];
   }
-  authorization += 'oauth_signature="' + percentEncode(signature) + '"';
+  authorization += `oauth_signature="${percentEncode(signature)}"`;
   oauthParams[count] = ['oauth_signature', signature];
   return { oauthParams, signature, baseString, authorization };
 }
@@ -154,11 +166,6 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
 function add(names: string[], values: string[], name: string, value: string): void {
   names.push(name);
   values.push(value);
-}
-
-// Built-in names need no decoding; extra ones were encoded for the header and base string.
-function percentDecodeName(name: string): string {
-  return name.includes('%') ? percentDecode(name) : name;
 }
 
 /** Options of {@link verifySignature}. */
