@@ -210,9 +210,14 @@ const us = (x: number | undefined): string => (x === undefined ? '?' : `${Math.r
 
 const failures = (r: LoadResult): number => r.non2xx + r.errors + r.timeouts + r.warmupFailures;
 
+/** The last `lines` lines of the provider's log that are not a request answered 200. */
 function tail(file: string, lines: number): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const telling = all.filter(
+      (l) => !l.includes('"msg":"request"') || !l.includes('"status":200'),
+    );
+    return (telling.length > 0 ? telling : all).slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
@@ -323,7 +328,7 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
             poolSize:
               previous === undefined
                 ? 0
-                : Math.ceil(previous.requestsPerSec * (load.durationMs / 1000) * 1.4),
+                : Math.ceil(previous.requestsPerSec * (load.durationMs / 1000) * 1.5),
           },
           c.pid,
         );

@@ -8,6 +8,9 @@ import autocannon, { type RequestParams, type Result } from 'autocannon';
 import type { FromLoader, LoadJob, LoadResult, ToLoader } from './messages.js';
 import { authorizationFor } from './sign.js';
 
+/** At most this many pre-signed headers (about 160 MB); beyond, requests are signed live. */
+const MAX_POOL = 400_000;
+
 const send = (message: FromLoader): void => {
   process.send?.(message);
 };
@@ -75,8 +78,10 @@ async function run(job: LoadJob): Promise<LoadResult> {
 
   const seconds = job.durationMs / 1000;
   if (job.signing !== undefined) {
-    // Half as much again as the warm-up rate says, so that the pool rarely runs dry.
-    headers.fill(Math.max(job.poolSize, Math.ceil(warmupPerSec * seconds * 1.5)));
+    // The warm-up signs on the fly and starts cold, so it runs slower than the timed part:
+    // size the pool well above its rate, within what memory allows (about 400 bytes each).
+    const wanted = Math.max(job.poolSize, Math.ceil(warmupPerSec * seconds * 2.5));
+    headers.fill(Math.min(wanted, MAX_POOL));
   }
   send({ type: 'timed', id: job.id });
   const cpuBefore = process.cpuUsage();
