@@ -1,10 +1,6 @@
-import type { OAuthRequest, OAuthStore } from '@signet/server';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import type { OAuthStore } from '@signet/server';
+import { useRawBodies } from '@signet/server/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKey } from './crypto/secret_box.js';
@@ -46,20 +42,6 @@ export interface RouteContext {
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly logger: Logger | undefined;
-}
-
-/**
- * The request as @signet/server endpoints take it. Routes of the protocol context keep the
- * raw body, because signatures cover the body's bytes as sent.
- */
-export function oauthRequestOf(req: FastifyRequest): OAuthRequest {
-  const body = req.body;
-  return {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    body: body instanceof Uint8Array ? body : undefined,
-  };
 }
 
 /** Body limit of protocol and API requests. */
@@ -146,8 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const context: RouteContext = { config, storage, metrics, now, logger: options.logger };
   await app.register(async (api) => {
     // Signatures cover bytes: keep every body raw here, whatever its type.
-    api.removeAllContentTypeParsers();
-    api.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    useRawBodies(api, { bodyLimit: API_BODY_LIMIT });
     registerTokenRoutes(api, context, options.oauthStore);
     registerApiRoutes(api, context, options.oauthStore);
     registerRegistrationRoutes(api, context);

@@ -86,3 +86,18 @@ export function acceptsJson(request: OAuthRequest): boolean {
  * @see RFC 5849 §2
  */
 export type Endpoint = (request: OAuthRequest) => Promise<OAuthResponse>;
+
+/**
+ * The chunks of a body read by an adapter as one array; `undefined` for no body.
+ * @internal
+ */
+export function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array | undefined {
+  if (size === 0) return undefined;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}

@@ -1,14 +1,15 @@
 import { Readable } from 'node:stream';
 import { formEncode, isFormContentType, OAuthError, parseFormEncoded } from '@signet/core';
 import { createResourceEndpoint, type OAuthStore, type ResourceAccess } from '@signet/server';
+import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import type { Note } from '../stores/sql.js';
 import { type Caller, canRead, writeRefusal } from './access.js';
 import { countFailure } from './protocol.js';
-import { sendJson, sendOAuth } from './reply.js';
-import { signedRequestOf, utf8Body } from './request.js';
+import { sendJson } from './reply.js';
+import { utf8Body } from './request.js';
 
 const noteTitle = z
   .string()
@@ -106,10 +107,10 @@ export function registerApiRoutes(
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<ResourceAccess | undefined> {
-    const result = await protect(signedRequestOf(req));
+    const result = await protect(fromFastifyRequest(req));
     if (result.ok) return result;
     countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
-    sendOAuth(reply, result.response);
+    sendFastifyResponse(reply, result.response);
     return undefined;
   }
 
@@ -179,23 +180,34 @@ export function registerApiRoutes(
   };
   const notFound = (reply: FastifyReply) => sendJson(reply, 404, { error: 'No such note.' });
 
-  api.get('/api/1.0/notes/:id', async (req, reply) => {
+  // The OAuth check, then the note of the URL if the caller may see it: a private note the
+  // caller may not read is as absent as one that does not exist. Answers refusals itself.
+  async function visibleNote(
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<{ who: Caller; note: Note } | undefined> {
     const access = await authorize(req, reply);
-    if (!access) return reply;
-    const id = idOf(req);
-    const note = id === undefined ? undefined : await sql.getNote(id);
-    // A private note the caller may not read is as absent as one that does not exist.
-    if (!note || !canRead(caller(access), note)) return notFound(reply);
-    return sendJson(reply, 200, noteJson(note));
-  });
-
-  api.put('/api/1.0/notes/:id', async (req, reply) => {
-    const access = await authorize(req, reply);
-    if (!access) return reply;
+    if (!access) return undefined;
     const who = caller(access);
     const id = idOf(req);
     const note = id === undefined ? undefined : await sql.getNote(id);
-    if (!note || !canRead(who, note)) return notFound(reply);
+    if (!note || !canRead(who, note)) {
+      notFound(reply);
+      return undefined;
+    }
+    return { who, note };
+  }
+
+  api.get('/api/1.0/notes/:id', async (req, reply) => {
+    const found = await visibleNote(req, reply);
+    if (!found) return reply;
+    return sendJson(reply, 200, noteJson(found.note));
+  });
+
+  api.put('/api/1.0/notes/:id', async (req, reply) => {
+    const found = await visibleNote(req, reply);
+    if (!found) return reply;
+    const { who, note } = found;
     const parsed = noteChanges.safeParse(fieldsOf(req));
     if (!parsed.success) return sendJson(reply, 400, { error: zodMessage(parsed.error) });
     const f = parsed.data;
@@ -218,12 +230,9 @@ export function registerApiRoutes(
   });
 
   api.delete('/api/1.0/notes/:id', async (req, reply) => {
-    const access = await authorize(req, reply);
-    if (!access) return reply;
-    const who = caller(access);
-    const id = idOf(req);
-    const note = id === undefined ? undefined : await sql.getNote(id);
-    if (!note || !canRead(who, note)) return notFound(reply);
+    const found = await visibleNote(req, reply);
+    if (!found) return reply;
+    const { who, note } = found;
     if (note.owner !== who.userId) return forbid(reply, 'Only the owner of a note can delete it.');
     const refusal = writeRefusal(who, note.visibility, note.context);
     if (refusal !== undefined) return forbid(reply, refusal);

@@ -9,13 +9,12 @@ import {
   type OAuthRequest,
   type OAuthStore,
 } from '@signet/server';
+import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../app.js';
 import { generateKey, generateSecret } from '../credentials.js';
 import { ProviderError } from '../errors.js';
 import { PERMISSIONS } from '../permissions.js';
-import { sendOAuth } from './reply.js';
-import { signedRequestOf } from './request.js';
 
 /**
  * The token endpoints: Launchpad's (`/+request-token`, `/+access-token`; OAuth 1.0, any
@@ -101,7 +100,8 @@ export function registerTokenRoutes(
     api.route({
       method: methods,
       url: path,
-      handler: async (req, reply) => sendOAuth(reply, await endpoint(adapt(signedRequestOf(req)))),
+      handler: async (req, reply) =>
+        sendFastifyResponse(reply, await endpoint(adapt(fromFastifyRequest(req)))),
     });
   };
   mount(['GET', 'POST'], '/+request-token', launchpadRequestToken, formByDefault);

@@ -2,7 +2,9 @@
  * The Fetch API adapter: Web `Request` in, Web `Response` out, for runtimes that speak them
  * (Deno, Bun, workers, Hono, Next.js route handlers). Imports nothing from `node:`.
  */
+
 import type { Endpoint, OAuthRequest, OAuthResponse } from '../http.js';
+import { joinChunks } from '../http.js';
 
 /**
  * Options of the Fetch API adapter.
@@ -53,14 +55,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array | u
     chunks.push(value);
     size += value.length;
   }
-  if (size === 0) return undefined;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return joinChunks(chunks, size);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint, OAuthHeaders, OAuthRequest, OAuthResponse } from '../http.js';
+import { joinChunks } from '../http.js';
 
 /**
  * Options of the node:http adapter.
@@ -47,12 +48,24 @@ export async function fromNodeRequest(
  * @internal
  */
 export function nodeHeaders(req: IncomingMessage): OAuthHeaders {
-  const headers: Record<string, string | readonly string[] | undefined> = { ...req.headers };
-  const distinct = req.headersDistinct;
-  for (const name of ['authorization', 'content-type']) {
-    const all = distinct?.[name];
-    if (all !== undefined && all.length > 1) headers[name] = all;
+  // A scan of the raw list is cheaper than `headersDistinct`, which builds a map of every
+  // header; and when nothing repeats, as almost always, node's own object serves as is.
+  const raw = req.rawHeaders;
+  let auth: string[] | undefined;
+  let type: string[] | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization')
+      (auth ??= []).push(raw[i + 1]!);
+    else if (name.length === 12 && name.toLowerCase() === 'content-type')
+      (type ??= []).push(raw[i + 1]!);
   }
+  if ((auth === undefined || auth.length < 2) && (type === undefined || type.length < 2)) {
+    return req.headers;
+  }
+  const headers: Record<string, string | readonly string[] | undefined> = { ...req.headers };
+  if (auth !== undefined && auth.length > 1) headers['authorization'] = auth;
+  if (type !== undefined && type.length > 1) headers['content-type'] = type;
   return headers;
 }
 
@@ -76,14 +89,7 @@ export async function readBody(
     chunks.push(bytes);
     size += bytes.length;
   }
-  if (size === 0) return undefined;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return joinChunks(chunks, size);
 }
 
 /**
