@@ -19,9 +19,13 @@ const fail = (message: string): OAuthError =>
   });
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09;
-// RFC 7230 token characters, without the separators that end a name.
-const isTokenChar = (c: number): boolean =>
-  c > 0x20 && c < 0x7f && c !== 0x2c && c !== 0x3d && c !== 0x22 && c !== 0x3b;
+// RFC 7230 token characters, without the separators that end a name: a table, since every
+// character of every name and unquoted value is tested.
+const TOKEN = new Uint8Array(128);
+for (let c = 0x21; c < 0x7f; c++) {
+  if (c !== 0x2c && c !== 0x3d && c !== 0x22 && c !== 0x3b) TOKEN[c] = 1;
+}
+const isTokenChar = (c: number): boolean => c < 128 && TOKEN[c] === 1;
 
 /**
  * Whether an Authorization header value uses the `OAuth` scheme (case-insensitive).

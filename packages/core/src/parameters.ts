@@ -96,9 +96,13 @@ export function normalizeParameters(params: Iterable<Param>): string {
 function normalize(params: Iterable<Param>, twice: boolean): string {
   const names: string[] = [];
   const values: string[] = [];
-  for (const [name, value] of params) {
+  // Arrays, which callers nearly always pass, by index: no iterator, no destructuring.
+  const list: readonly Param[] = Array.isArray(params) ? params : [...params];
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    const name = p[0];
     if (twice && name === 'oauth_signature') continue;
-    const v = value ?? '';
+    const v = p[1] ?? '';
     let en = percentEncode(name);
     let ev = percentEncode(v);
     // percentEncode hands back the very same string when nothing needed escaping, and then
