@@ -41,8 +41,13 @@ export class CachedStore implements OAuthStore {
     this.#nonces = nonces;
   }
 
+  // Bumped by every invalidation: a read from the database that was under way meanwhile may
+  // hold what was just changed, so it is answered but not remembered.
+  #generation = 0;
+
   /** Forgets everything cached: call after a write that changes consumers or tokens. */
   invalidate(): void {
+    this.#generation++;
     this.#consumers.clear();
     this.#tokens.clear();
   }
@@ -73,23 +78,26 @@ export class CachedStore implements OAuthStore {
   async getConsumer(key: string): Promise<Consumer | undefined> {
     this.#fresh();
     if (this.#consumers.has(key)) return this.#consumers.get(key);
+    const generation = this.#generation;
     const c = await this.#inner.getConsumer(key);
     // Unknown keys are not cached: open consumers register them a moment later, and a
     // flood of random keys must not fill memory.
-    if (c !== undefined) remember(this.#consumers, key, c);
+    if (c !== undefined && generation === this.#generation) remember(this.#consumers, key, c);
     return c;
   }
 
   async getAccessToken(token: string): Promise<AccessToken | undefined> {
     this.#fresh();
     if (this.#tokens.has(token)) return this.#tokens.get(token);
+    const generation = this.#generation;
     const t = await this.#inner.getAccessToken(token);
-    if (t !== undefined) remember(this.#tokens, token, t);
+    if (t !== undefined && generation === this.#generation) remember(this.#tokens, token, t);
     return t;
   }
 
   async revokeAccessToken(token: string, now: number): Promise<boolean> {
     const ok = await this.#inner.revokeAccessToken(token, now);
+    this.#generation++;
     this.#tokens.delete(token);
     return ok;
   }
@@ -169,17 +177,31 @@ export class WriteBehindNonces implements NonceStore {
     this.#sweep(now);
     const key = nonceKey(nonce);
     const known = this.#seen.get(key);
-    if (known !== undefined && known > now) return false;
+    if (known !== undefined) {
+      if (known > now) return false;
+      // Re-inserted at the end, so that the map stays in about expiry order (see #sweep).
+      this.#seen.delete(key);
+    }
     this.#seen.set(key, expiresAt);
     this.#pending.push([key, expiresAt]);
     return true;
   }
 
-  // Expired entries go every few seconds, so memory holds about one window of traffic.
+  // Expired entries go every few seconds, so memory holds about one window of traffic. The
+  // map keeps insertion order, which is about expiry order (a nonce is kept until its
+  // timestamp plus the window, and accepted timestamps are about now), so the sweep stops at
+  // the first live entry: its cost follows what expired, not the size of the map, which at
+  // thousands of requests a second holds millions of entries that a full walk would stall
+  // the event loop on every time. An expired entry behind a later-expiring one (a client
+  // clock ahead) goes at a later sweep; until then it only takes memory, since an expired
+  // entry counts as unseen. Memory stays within the window plus the allowed clock skew.
   #sweep(now: number): void {
     if (now - this.#lastSweep < 5000) return;
     this.#lastSweep = now;
-    for (const [k, e] of this.#seen) if (e <= now) this.#seen.delete(k);
+    for (const [k, e] of this.#seen) {
+      if (e > now) break;
+      this.#seen.delete(k);
+    }
   }
 
   /** Writes what is pending; resolves when it is on disk. */
