@@ -5,20 +5,31 @@ import { loadConfig } from './config.js';
 import { ProviderError } from './errors.js';
 import { openProvider } from './provider.js';
 
-const logger = pino({
-  level: process.env['SIGNET_LOG_LEVEL'] ?? 'info',
-  // Belt and braces: nothing that can hold a credential is ever written out.
-  redact: {
-    paths: [
-      'req.headers.authorization',
-      'headers.authorization',
-      '*.secret',
-      '*.password',
-      '*.oauth_signature',
-    ],
-    censor: '[redacted]',
+// Buffered, asynchronous writes: a synchronous write per request line cost more than the
+// request's signature check. Every exit below flushes first, so nothing is lost there.
+const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+const logger = pino(
+  {
+    level: process.env['SIGNET_LOG_LEVEL'] ?? 'info',
+    // Belt and braces: nothing that can hold a credential is ever written out.
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.secret',
+        '*.password',
+        '*.oauth_signature',
+      ],
+      censor: '[redacted]',
+    },
   },
-});
+  destination,
+);
+
+function exit(code: number): never {
+  destination.flushSync();
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -29,7 +40,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await close();
-    process.exit(0);
+    exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -46,5 +57,5 @@ main().catch((e: unknown) => {
   } else {
     logger.fatal({ err: e }, 'failed to start');
   }
-  process.exit(1);
+  exit(1);
 });

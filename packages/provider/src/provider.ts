@@ -86,33 +86,43 @@ async function redisLimits(url: string): Promise<{ limits: LoginLimits; close():
   };
 }
 
-// SQLite allows 32766 bound values per statement; two per row, with room to spare.
-const NONCE_BATCH = 1000;
+// Expired batches are deleted about once a minute, by the flush that notices.
+const PRUNE_EVERY_MS = 60_000;
 
-/** The `nonces` table as the write-behind nonce store sees it. */
+/**
+ * The write-behind nonce store's table: one row per flush, its keys as 16-byte hashes end to
+ * end, with the batch's latest expiry. One insert every 200 ms, whatever the request rate.
+ */
 function sqlNonceTable(sql: SqlStore): NonceTable {
+  let lastPrune = 0;
   return {
     async load(now) {
       const rows = await sql.db
-        .selectFrom('nonces')
-        .select(['key', 'expires_at'])
+        .selectFrom('nonce_batches')
+        .select(['keys', 'expires_at'])
         .where('expires_at', '>', now)
         .execute();
-      return rows.map((r) => [r.key, Number(r.expires_at)] as const);
-    },
-    async save(batch) {
-      await sql.db.transaction().execute(async (tx) => {
-        for (let i = 0; i < batch.length; i += NONCE_BATCH) {
-          const values = batch
-            .slice(i, i + NONCE_BATCH)
-            .map(([key, expires_at]) => ({ key, expires_at }));
-          await tx
-            .insertInto('nonces')
-            .values(values)
-            .onConflict((oc) => oc.column('key').doNothing())
-            .execute();
+      const out: (readonly [string, number])[] = [];
+      for (const row of rows) {
+        const keys = Buffer.from(row.keys);
+        for (let i = 0; i + 16 <= keys.length; i += 16) {
+          out.push([keys.toString('hex', i, i + 16), Number(row.expires_at)]);
         }
+      }
+      return out;
+    },
+    async save(batch, now) {
+      const keys = Buffer.allocUnsafe(batch.length * 16);
+      let expiresAt = 0;
+      batch.forEach(([key, expires], i) => {
+        keys.write(key, i * 16, 16, 'hex');
+        if (expires > expiresAt) expiresAt = expires;
       });
+      await sql.db.insertInto('nonce_batches').values({ keys, expires_at: expiresAt }).execute();
+      if (now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now;
+        await sql.db.deleteFrom('nonce_batches').where('expires_at', '<=', now).execute();
+      }
     },
   };
 }

@@ -77,7 +77,9 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
   }
 
   before(async () => {
-    assert.deepEqual(await json(['migrate']), { migrated: ['0001_initial', '0002_change_notify'] });
+    assert.deepEqual(await json(['migrate']), {
+      migrated: ['0001_initial', '0002_change_notify', '0003_nonce_batches'],
+    });
   });
 
   it('migrate is idempotent, and the generated key file has mode 0600', async () => {

@@ -86,6 +86,13 @@ export interface NoncesTable {
   expires_at: number;
 }
 
+/** A flush of the write-behind nonce store (SQLite): 16-byte nonce hashes, end to end. */
+export interface NonceBatchesTable {
+  keys: Uint8Array;
+  /** The latest expiry of the batch: every key in it is refused until then. */
+  expires_at: number;
+}
+
 /** The protected API's sample resource. */
 export interface NotesTable {
   id: Generated<number>;
@@ -114,6 +121,7 @@ export interface Database {
   request_tokens: RequestTokensTable;
   access_tokens: AccessTokensTable;
   nonces: NoncesTable;
+  nonce_batches: NonceBatchesTable;
   notes: NotesTable;
   sessions: SessionsTable;
 }

@@ -132,12 +132,15 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
   map.set(key, value);
 }
 
-/** Where {@link WriteBehindNonces} persists nonces, and loads them back at start. */
+/**
+ * Where {@link WriteBehindNonces} persists nonces, and loads them back at start. Keys are
+ * {@link WriteBehindNonces.keyOf}: 32 hex digits (128 bits of the nonce's SHA-256).
+ */
 export interface NonceTable {
   /** Unexpired nonce keys with their expiry. */
   load(now: number): Promise<Iterable<readonly [key: string, expiresAt: number]>>;
   /** Stores a batch; keys already present are left as they are. */
-  save(batch: readonly (readonly [key: string, expiresAt: number])[]): Promise<void>;
+  save(batch: readonly (readonly [key: string, expiresAt: number])[], now: number): Promise<void>;
 }
 
 /**
@@ -161,6 +164,14 @@ export class WriteBehindNonces implements NonceStore {
     this.#timer.unref();
   }
 
+  /**
+   * The key of a nonce here and in the table: 128 bits of its SHA-256, plenty against
+   * collisions among one window's nonces, and half the memory and disk of the whole digest.
+   */
+  static keyOf(nonce: NonceUse): string {
+    return nonceKey(nonce).slice(0, 32);
+  }
+
   /** Loads the unexpired nonces and starts flushing every `flushMs`. */
   static async open(
     table: NonceTable,
@@ -175,7 +186,7 @@ export class WriteBehindNonces implements NonceStore {
   async useNonce(nonce: NonceUse, expiresAt: number): Promise<boolean> {
     const now = this.#now();
     this.#sweep(now);
-    const key = nonceKey(nonce);
+    const key = WriteBehindNonces.keyOf(nonce);
     const known = this.#seen.get(key);
     if (known !== undefined) {
       if (known > now) return false;
@@ -211,7 +222,7 @@ export class WriteBehindNonces implements NonceStore {
       const batch = this.#pending;
       this.#pending = [];
       try {
-        await this.#table.save(batch);
+        await this.#table.save(batch, this.#now());
       } catch {
         // Keep them for the next attempt: losing nonces would reopen a replay window.
         this.#pending = batch.concat(this.#pending);

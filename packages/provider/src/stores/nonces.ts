@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NonceUse } from './contract.js';
 
 /**
@@ -17,7 +17,10 @@ export interface NonceStore {
  * @example nonceKey({ consumerKey: 'c', token: '', timestamp: '1', nonce: 'n' }) // 64 hex digits
  */
 export function nonceKey(nonce: NonceUse): string {
-  return createHash('sha256')
-    .update(JSON.stringify([nonce.consumerKey, nonce.token, nonce.timestamp, nonce.nonce]))
-    .digest('hex');
+  // crypto.hash: the same digest as createHash, without a Hash object per request.
+  return hash(
+    'sha256',
+    JSON.stringify([nonce.consumerKey, nonce.token, nonce.timestamp, nonce.nonce]),
+    'hex',
+  );
 }
