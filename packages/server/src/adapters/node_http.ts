@@ -51,21 +51,17 @@ export function nodeHeaders(req: IncomingMessage): OAuthHeaders {
   // A scan of the raw list is cheaper than `headersDistinct`, which builds a map of every
   // header; and when nothing repeats, as almost always, node's own object serves as is.
   const raw = req.rawHeaders;
-  let auth: string[] | undefined;
-  let type: string[] | undefined;
+  const auth: string[] = [];
+  const type: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization')
-      (auth ??= []).push(raw[i + 1]!);
-    else if (name.length === 12 && name.toLowerCase() === 'content-type')
-      (type ??= []).push(raw[i + 1]!);
+    if (name.length === 13 && name.toLowerCase() === 'authorization') auth.push(raw[i + 1]!);
+    else if (name.length === 12 && name.toLowerCase() === 'content-type') type.push(raw[i + 1]!);
   }
-  if ((auth === undefined || auth.length < 2) && (type === undefined || type.length < 2)) {
-    return req.headers;
-  }
+  if (auth.length < 2 && type.length < 2) return req.headers;
   const headers: Record<string, string | readonly string[] | undefined> = { ...req.headers };
-  if (auth !== undefined && auth.length > 1) headers['authorization'] = auth;
-  if (type !== undefined && type.length > 1) headers['content-type'] = type;
+  if (auth.length > 1) headers['authorization'] = auth;
+  if (type.length > 1) headers['content-type'] = type;
   return headers;
 }
 
