@@ -204,6 +204,15 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     };
   }
 
+  const unavailable = (reply: FastifyReply, common: Record<string, unknown>) =>
+    message(
+      reply,
+      400,
+      'Request token unavailable',
+      'This request token is unknown, expired or already reviewed.',
+      common,
+    );
+
   function refuseCsrf(reply: FastifyReply, common: Record<string, unknown>) {
     return message(
       reply,
@@ -381,13 +390,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     const token = typeof form['oauth_token'] === 'string' ? form['oauth_token'] : '';
     const pending = token ? await backend.lookupRequestToken(token) : undefined;
     if (!pending || pending.reviewed || pending.expired) {
-      return message(
-        reply,
-        400,
-        'Request token unavailable',
-        'This request token is unknown, expired or already reviewed.',
-        p.common,
-      );
+      return unavailable(reply, p.common);
     }
     let permission: Permission;
     let expiresAt: number | undefined;
@@ -429,13 +432,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       callback,
     );
     if (!result) {
-      return message(
-        reply,
-        400,
-        'Request token unavailable',
-        'This request token is unknown, expired or already reviewed.',
-        p.common,
-      );
+      return unavailable(reply, p.common);
     }
     if (result.redirect) return reply.redirect(result.redirect, 303);
     const granted = permission !== 'UNAUTHORIZED';
