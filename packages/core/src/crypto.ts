@@ -9,7 +9,6 @@ import {
   randomFillSync,
   sign as rsaSign,
   verify as rsaVerify,
-  timingSafeEqual,
 } from 'node:crypto';
 import { OAuthError } from './errors.js';
 
@@ -56,10 +55,7 @@ export function digestBase64(algorithm: HashAlgorithm, data: string | Uint8Array
 export function timingSafeEqualString(a: string, b: string): boolean {
   // Signatures and secrets compared here are ASCII almost always; an XOR accumulated over
   // every code unit has no data-dependent branch and allocates nothing.
-  if (a.length !== b.length) {
-    timingSafeEqual(Buffer.from(a), Buffer.from(a));
-    return false;
-  }
+  if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
