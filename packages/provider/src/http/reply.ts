@@ -1,10 +1,8 @@
+import { jsonResponse } from '@signet/server';
+import { sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyReply } from 'fastify';
 
-/** A JSON answer with the status given. */
+/** A JSON answer with the status given: @signet/server's, through its Fastify adapter. */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply
-    .code(status)
-    .header('cache-control', 'no-store')
-    .type('application/json')
-    .send(JSON.stringify(body));
+  return sendFastifyResponse(reply, jsonResponse(body, status));
 }
