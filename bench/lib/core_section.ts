@@ -6,7 +6,7 @@ import { signatureBaseString, signingKey, signRequest } from '@signet/core';
 import { type MicroCase, measureInterleaved } from './measure.js';
 import type { Ratio, Row, RunOptions, Section, SectionResult } from './section.js';
 import { SIGNERS, type Signer, signet } from './signers.js';
-import { TYPICAL, TYPICAL_DESCRIPTION } from './typical_request.js';
+import { TYPICAL, TYPICAL_DESCRIPTION, TYPICAL_SIGN } from './typical_request.js';
 
 /** Targets of issue 2. */
 export const TARGETS = {
@@ -18,14 +18,7 @@ export const TARGETS = {
 /** The floor's input: the typical request's base string and key, computed once. */
 function floorInputs(): { baseString: string; key: string } {
   const { baseString } = signRequest({
-    method: TYPICAL.method,
-    url: TYPICAL.url,
-    params: TYPICAL.bodyParams,
-    consumerKey: TYPICAL.consumerKey,
-    consumerSecret: TYPICAL.consumerSecret,
-    token: TYPICAL.token,
-    tokenSecret: TYPICAL.tokenSecret,
-    verifier: TYPICAL.verifier,
+    ...TYPICAL_SIGN,
     nonce: TYPICAL.fixedNonce,
     timestamp: TYPICAL.fixedTimestamp,
   });

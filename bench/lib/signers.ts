@@ -15,7 +15,7 @@ import {
 import { OAuth as NodeOAuth } from 'oauth';
 import OAuth1a from 'oauth-1.0a';
 import { hmacsign, rfc3986 } from 'oauth-sign';
-import { FORM, TYPICAL, TYPICAL_BODY } from './typical_request.js';
+import { FORM, TYPICAL, TYPICAL_BODY, TYPICAL_SIGN } from './typical_request.js';
 
 /** One implementation's sign and verify for the typical request. */
 export interface Signer {
@@ -66,19 +66,11 @@ const nowSeconds = (): string => Math.floor(Date.now() / 1000).toString();
 // ---------------------------------------------------------------------------------------
 
 function signetSign(nonce?: string, timestamp?: string): string {
-  const signed = signRequest({
-    method: TYPICAL.method,
-    url: TYPICAL.url,
-    params: TYPICAL.bodyParams,
-    consumerKey: TYPICAL.consumerKey,
-    consumerSecret: TYPICAL.consumerSecret,
-    token: TYPICAL.token,
-    tokenSecret: TYPICAL.tokenSecret,
-    verifier: TYPICAL.verifier,
-    ...(nonce === undefined ? {} : { nonce }),
-    ...(timestamp === undefined ? {} : { timestamp }),
-  });
-  return signed.authorization;
+  const options =
+    nonce === undefined || timestamp === undefined
+      ? TYPICAL_SIGN
+      : { ...TYPICAL_SIGN, nonce, timestamp };
+  return signRequest(options).authorization;
 }
 
 /** @signet/core. */

@@ -1,7 +1,7 @@
 // The request every signer signs and every verifier checks: Twitter's documented example
 // (statuses/update, https://developer.twitter.com/en/docs/authentication/oauth-1-0a), with a
 // verifier added so that it carries 8 oauth_* parameters.
-import { formEncode, type Param } from '@signet/core';
+import { formEncode, type Param, type SignRequestOptions } from '@signet/core';
 
 export const FORM = 'application/x-www-form-urlencoded';
 
@@ -29,6 +29,18 @@ export const TYPICAL = {
 
 /** The form body on the wire. */
 export const TYPICAL_BODY = formEncode(TYPICAL.bodyParams);
+
+/** The typical request as @signet/core's signRequest takes it (fresh nonce and time). */
+export const TYPICAL_SIGN: SignRequestOptions = {
+  method: TYPICAL.method,
+  url: TYPICAL.url,
+  params: TYPICAL.bodyParams,
+  consumerKey: TYPICAL.consumerKey,
+  consumerSecret: TYPICAL.consumerSecret,
+  token: TYPICAL.token,
+  tokenSecret: TYPICAL.tokenSecret,
+  verifier: TYPICAL.verifier,
+};
 
 /**
  * What is signed: 7 protocol parameters (consumer key, token, signature method, timestamp,
