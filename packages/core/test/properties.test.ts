@@ -2,10 +2,14 @@
 // goes through a serialiser comes back out of its parser, and the parsers fail only with
 // OAuthError. On failure fast-check prints the seed and the shrunk counterexample.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
   formEncode,
+  HMAC_SHA1,
+  HMAC_SHA256,
+  HMAC_SHA512,
   normalizeParameters,
   OAuthError,
   type OAuthErrorCode,
@@ -16,6 +20,8 @@ import {
   percentEncode,
   serializeAuthorizationHeader,
   signatureBaseString,
+  signingKey,
+  signRequest,
 } from '../src/index.js';
 
 const RUNS = 1000;
@@ -355,6 +361,69 @@ describe('RFC 5849 §3.4.1.3.2 normalisation', () => {
           signatureBaseString('GET', 'http://example.com/', params),
           `GET&http%3A%2F%2Fexample.com%2F&${percentEncode(reference(kept))}`,
         );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('RFC 2104 HMAC, as the HMAC methods compute it', () => {
+  // The methods build HMAC from one-shot hashes; node:crypto's Hmac is the reference. Keys
+  // around and beyond the block size (64 or 128 bytes, hashed first when longer) and base
+  // strings around and beyond the internal buffer's sizes (4 KiB, 64 KiB) are the edges.
+  const secret = fc.oneof(
+    fc.string({ unit: 'grapheme-ascii', maxLength: 70 }),
+    fc.string({ unit, maxLength: 12 }),
+    fc.integer({ min: 0, max: 300 }).map((n) => 'k'.repeat(n)),
+  );
+  const data = fc.oneof(
+    fc.string({ unit: 'grapheme-ascii', maxLength: 400 }),
+    fc.constantFrom(4031, 4032, 4033, 4096, 65_472, 65_537, 200_000).map((n) => 'x'.repeat(n)),
+  );
+  const methods = [
+    [HMAC_SHA1, 'sha1'],
+    [HMAC_SHA256, 'sha256'],
+    [HMAC_SHA512, 'sha512'],
+  ] as const;
+
+  it('equals createHmac for any secrets and any base string', () => {
+    fc.assert(
+      fc.property(secret, secret, data, (consumerSecret, tokenSecret, baseString) => {
+        const keys = { consumerSecret, tokenSecret };
+        const key = signingKey(keys);
+        for (const [method, algorithm] of methods) {
+          const expected = createHmac(algorithm, key).update(baseString).digest('base64');
+          assert.equal(method.sign(baseString, keys), expected, method.name);
+          assert.ok(method.verify(baseString, expected, keys));
+          assert.ok(!method.verify(`${baseString}x`, expected, keys));
+        }
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+});
+
+describe('signRequest signs the base string of what it sends', () => {
+  it('equals signatureBaseString over its protocol, query and form parameters', () => {
+    const query = fc.array(fc.tuple(text, text), { maxLength: 4 });
+    fc.assert(
+      fc.property(query, paramList(text), text, (queryParams, params, token) => {
+        const url = `https://example.com/p?${formEncode(queryParams)}`;
+        const signed = signRequest({
+          method: 'POST',
+          url,
+          params,
+          consumerKey: 'key',
+          consumerSecret: 'secret',
+          token,
+          tokenSecret: 'token secret',
+        });
+        const expected = signatureBaseString('POST', url, [
+          ...signed.oauthParams,
+          ...queryParams,
+          ...params,
+        ]);
+        assert.equal(signed.baseString, expected);
       }),
       { numRuns: RUNS },
     );
