@@ -17,6 +17,9 @@ for (let c = 0; c < 128; c++) {
   );
 }
 
+// The same, encoded once more for the base string (§3.4.1.1): `%XX` becomes `%25XX`.
+const ASCII_ENCODED_TWICE = ASCII_ENCODED.map((e) => (e.length === 1 ? e : `%25${e.slice(1)}`));
+
 // encodeURIComponent leaves these five unencoded; RFC 3986 reserves them.
 const SUB_DELIMS = /[!'()*]/g;
 const SUB_DELIM_ENCODED: Record<string, string> = {
@@ -48,16 +51,32 @@ export function percentEncode(value: string): string {
   return value;
 }
 
-function encodeSlow(value: string): string {
+/**
+ * `percentEncode(percentEncode(value))` in one pass: how a request parameter appears in the
+ * signature base string, where the normalised parameters are encoded a second time.
+ * @internal
+ */
+export function percentEncodeTwice(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || UNRESERVED[c] === 0) return encodeSlow(value, ASCII_ENCODED_TWICE);
+  }
+  return value;
+}
+
+function encodeSlow(value: string, table: readonly string[] = ASCII_ENCODED): string {
   // ASCII (URLs, base64 signatures): unreserved runs are copied whole, the rest from a
   // table; faster than encodeURIComponent plus a regex pass over its result.
   let out = '';
   let run = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c >= 128) return encodeUnicode(value);
+    if (c >= 128) {
+      const once = encodeUnicode(value);
+      return table === ASCII_ENCODED ? once : once.replaceAll('%', '%25');
+    }
     if (UNRESERVED[c] === 0) {
-      out += value.slice(run, i) + ASCII_ENCODED[c]!;
+      out += value.slice(run, i) + table[c]!;
       run = i + 1;
     }
   }

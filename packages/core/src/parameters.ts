@@ -1,4 +1,4 @@
-import { percentDecode, percentEncode } from './encoding.js';
+import { percentDecode, percentEncode, percentEncodeTwice } from './encoding.js';
 
 /**
  * One request parameter. Requests are lists of these, not maps: OAuth signs repeated names
@@ -103,14 +103,8 @@ function normalize(params: Iterable<Param>, twice: boolean): string {
     const name = p[0];
     if (twice && name === 'oauth_signature') continue;
     const v = p[1] ?? '';
-    let en = percentEncode(name);
-    let ev = percentEncode(v);
-    // percentEncode hands back the very same string when nothing needed escaping, and then
-    // there is no "%" to encode again: skip the scan for the common case.
-    if (twice) {
-      if (en !== name) en = en.replaceAll('%', '%25');
-      if (ev !== v) ev = ev.replaceAll('%', '%25');
-    }
+    const en = twice ? percentEncodeTwice(name) : percentEncode(name);
+    const ev = twice ? percentEncodeTwice(v) : percentEncode(v);
     names.push(en);
     values.push(ev);
   }

@@ -1,7 +1,7 @@
 import { quoteRealm } from './authorization_header.js';
 import { baseStringPrefix, signatureBaseString } from './base_string.js';
 import type { KeyLike } from './crypto.js';
-import { percentDecode, percentEncode } from './encoding.js';
+import { percentDecode, percentEncode, percentEncodeTwice } from './encoding.js';
 import {
   type Clock,
   generateNonce,
@@ -138,12 +138,12 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
     const query = queryOf(options.url);
     if (query !== '') {
       for (const [n, v] of parseFormEncoded(query)) {
-        add(baseNames, baseValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+        add(baseNames, baseValues, percentEncodeTwice(n), percentEncodeTwice(v));
       }
     }
     if (options.params !== undefined) {
       for (const [n, v] of options.params) {
-        add(baseNames, baseValues, encodeAgain(percentEncode(n)), encodeAgain(percentEncode(v)));
+        add(baseNames, baseValues, percentEncodeTwice(n), percentEncodeTwice(v));
       }
     }
     baseString =
