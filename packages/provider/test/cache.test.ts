@@ -148,7 +148,7 @@ for (const [name, makeSetup] of [
       assert.equal(await other.store.revokeAccessToken(g.token, Date.now()), true);
 
       if (name === 'SQLite') {
-        // data_version moves with the other connection's commit: the very next call knows.
+        // The other connection's commit rewrites the WAL-index header: the very next call knows.
         const res = await call(whoami(base, g));
         assert.equal(res.status, 401, res.body);
       } else {

@@ -160,7 +160,7 @@ function initial(dialect: Dialect): Migration {
  * PostgreSQL: every change to a consumer or an access token (a revocation, a disabled
  * consumer) notifies `signet_changes`, so that each provider instance drops its caches at
  * once, whoever made the change (another instance, the admin CLI, an operator's SQL).
- * SQLite needs nothing: its caches watch `PRAGMA data_version`.
+ * SQLite needs nothing: its caches watch the WAL-index header every commit rewrites.
  */
 function changeNotify(dialect: Dialect): Migration {
   return {

@@ -9,7 +9,7 @@ import { nonceKey } from './nonces.js';
 export interface ChangeFeed {
   /**
    * Whether anything may have changed since the last call. Called on every cached read, so
-   * it must be cheap: a SQLite `PRAGMA data_version` read, or a flag set by PostgreSQL
+   * it must be cheap: a read of SQLite's WAL-index header, or a flag set by PostgreSQL
    * LISTEN/NOTIFY.
    */
   changed(): boolean;
@@ -63,7 +63,7 @@ export class CachedStore implements OAuthStore {
 
   /**
    * Asks the change feed once per I/O callback: a request's consumer read and the token read
-   * that follows it without I/O in between share one `PRAGMA data_version` read instead of
+   * that follows it without I/O in between share one change-feed read instead of
    * making one each. Requests read from a socket after another connection committed are
    * handled in a later callback, so they see that write; writes of this process call
    * {@link CachedStore.invalidate} themselves.
