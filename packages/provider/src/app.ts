@@ -72,13 +72,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // One count and one log line per request. A callback hook: Fastify runs it without the
   // promise an async hook costs.
-  const logger = options.logger;
+  // The request line's fields (method, route pattern, status, duration) cannot hold a
+  // credential, so a child without the redaction paths writes it: with wildcard paths, pino
+  // runs every field of every line through redaction, which cost more than the rest of the
+  // line. The line is the same, byte for byte; every other line is still redacted.
+  const requestLog = options.logger?.child({}, { redact: [] });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.requests.inc({ route, status: String(status) });
-    if (logger !== undefined && route !== '/healthz' && route !== '/metrics') {
-      logger.info(
+    if (requestLog !== undefined && route !== '/healthz' && route !== '/metrics') {
+      requestLog.info(
         { method: req.method, route, status, ms: Math.round(reply.elapsedTime) },
         'request',
       );

@@ -169,6 +169,21 @@ describe('health, metrics and logs (sqlite)', () => {
       .filter((l) => l['msg'] === 'request');
     assert.ok(requests.length >= 15, `${requests.length} request lines`);
     assert.ok(requests.some((l) => l['route'] === '/+access-token' && l['status'] === 401));
+    // Each request line is the logger's line with these fields, whatever writes it.
+    for (const l of requests) {
+      assert.deepEqual(Object.keys(l), [
+        'level',
+        'time',
+        'pid',
+        'hostname',
+        'method',
+        'route',
+        'status',
+        'ms',
+        'msg',
+      ]);
+      assert.equal(l['level'], 30);
+    }
     assert.ok(secrets.size >= 20, `${secrets.size} secrets collected`);
     for (const s of secrets) {
       assert.ok(!log.includes(s), `the log contains ${JSON.stringify(s.slice(0, 12))}...`);
