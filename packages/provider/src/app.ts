@@ -80,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    metrics.requests.inc({ route, status: String(status) });
+    metrics.countRequest(route, status);
     if (requestLog !== undefined && route !== '/healthz' && route !== '/metrics') {
       requestLog.info(
         { method: req.method, route, status, ms: Math.round(reply.elapsedTime) },
