@@ -420,7 +420,7 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
           ? ''
           : `FIXED RATE ${load.rate} req/s (diagnostic, not a saturation rate), `) +
         `${load.warmupMs / 1000} s warm-up + ${load.durationMs / 1000} s timed per run, ${load.rounds} interleaved rounds, median reported; loopback, servers in their own processes`,
-      'every case goes through autocannon setupRequest (same generator cost per request); signed cases take each header from a pool signed with @signet/core just before the timed part, each used once' +
+      'every case goes through autocannon setupRequest (same generator cost per request); signed cases take each header from a pool signed with @signet/core just before the warm-up and another just before the timed part, each used once' +
         (live > 0 ? ` (${live} signed on the fly when the pool ran dry)` : ''),
       'provider: packages/provider/dist/src/main.js as `npm start` runs it, SQLite in a fresh temporary folder, SIGNET_LOG_LEVEL=info (one JSON line per request, to a file); token from /oauth/request_token, `signet-provider token review`, /oauth/access_token',
       `median latency p50/p99 in ms: ${latency.join('; ')}`,

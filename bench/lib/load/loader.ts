@@ -3,13 +3,22 @@
 //
 // Every case goes through the same autocannon `setupRequest` path, so the generator spends
 // the same per-request work whatever the case; for signed cases it hands out headers from a
-// pool signed just before the timed part, each used once.
+// pool signed just before the warm-up and another just before the timed part, each header
+// used once.
 import autocannon, { type RequestParams, type Result } from 'autocannon';
 import type { FromLoader, LoadJob, LoadResult, ToLoader } from './messages.js';
 import { authorizationFor } from './sign.js';
 
 /** At most this many pre-signed headers (about 160 MB); beyond, requests are signed live. */
 const MAX_POOL = 400_000;
+
+/**
+ * Warm-up pool per second of warm-up when no earlier run tells the rate: above what the
+ * servers here answer, so that the warm-up, like the timed part, measures the server and not
+ * the generator signing on the fly (which made it slower, and the pool sized from its rate
+ * too small).
+ */
+const WARMUP_POOL_PER_SEC = 40_000;
 
 const send = (message: FromLoader): void => {
   process.send?.(message);
@@ -71,15 +80,22 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
   const statusCodes: Record<string, number> = {};
 
-  headers.fill(0);
-  const warm = await autocannon({ ...options, duration: job.warmupMs / 1000 });
+  const seconds = job.durationMs / 1000;
+  const warmSeconds = job.warmupMs / 1000;
+  if (job.signing !== undefined) {
+    const expected = Math.max(
+      (job.poolSize / seconds) * warmSeconds,
+      WARMUP_POOL_PER_SEC * warmSeconds,
+    );
+    headers.fill(Math.min(Math.ceil(expected), MAX_POOL));
+  }
+  const warm = await autocannon({ ...options, duration: warmSeconds });
   statusCounts(statusCodes, warm);
   const warmupPerSec = warm.requests.total / Math.max(warm.duration, 1e-3);
 
-  const seconds = job.durationMs / 1000;
   if (job.signing !== undefined) {
-    // The warm-up signs on the fly and starts cold, so it runs slower than the timed part:
-    // size the pool well above its rate, within what memory allows (about 400 bytes each).
+    // The warm-up starts cold, so the timed part may run faster: size the pool well above
+    // its rate, within what memory allows (about 400 bytes each).
     const wanted = Math.max(job.poolSize, Math.ceil(warmupPerSec * seconds * 2.5));
     headers.fill(Math.min(wanted, MAX_POOL));
   }
