@@ -110,10 +110,32 @@ export function signatureBaseString(
  */
 export function baseStringPrefix(method: string, url: string | URL): string {
   const common = COMMON_METHODS[method];
-  if (common !== undefined) return common + percentEncode(baseStringUri(url)) + '&';
+  if (common !== undefined) return common + encodedBaseStringUri(url) + '&';
   if (!METHOD_TOKEN.test(method)) {
     throw new OAuthError('ERR_OAUTH_INVALID_REQUEST', 'Invalid HTTP method.');
   }
   // §3.4.1.1: a custom method is encoded too; GET, POST ... come back from the fast path as is.
-  return percentEncode(method.toUpperCase()) + '&' + percentEncode(baseStringUri(url)) + '&';
+  return percentEncode(method.toUpperCase()) + '&' + encodedBaseStringUri(url) + '&';
+}
+
+// A client calls the same few endpoints over and over, and a server serves the same few
+// paths: remember their encoded base string URIs, by the URL without query and fragment
+// (which the base string URI leaves out, and which change from call to call). Bounded, so
+// a flood of distinct URLs only costs a clear.
+const URI_CACHE_LIMIT = 256;
+const encodedUris = new Map<string, string>();
+
+function encodedBaseStringUri(url: string | URL): string {
+  if (typeof url !== 'string') return percentEncode(baseStringUri(url));
+  let end = url.indexOf('?');
+  const hash = url.indexOf('#');
+  if (hash !== -1 && (end === -1 || hash < end)) end = hash;
+  const key = end === -1 ? url : url.slice(0, end);
+  let encoded = encodedUris.get(key);
+  if (encoded === undefined) {
+    encoded = percentEncode(baseStringUri(key));
+    if (encodedUris.size >= URI_CACHE_LIMIT) encodedUris.clear();
+    encodedUris.set(key, encoded);
+  }
+  return encoded;
 }
