@@ -1,7 +1,7 @@
 import { OAuthError } from './errors.js';
 
-// 1 for the RFC 3986 unreserved set: ALPHA / DIGIT / "-" / "." / "_" / "~".
-const UNRESERVED = new Uint8Array(128);
+/** 1 for the RFC 3986 unreserved set: ALPHA / DIGIT / "-" / "." / "_" / "~". @internal */
+export const UNRESERVED = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;

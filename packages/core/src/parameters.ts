@@ -98,17 +98,55 @@ function normalize(params: Iterable<Param>, twice: boolean): string {
   const values: string[] = [];
   // Arrays, which callers nearly always pass, by index: no iterator, no destructuring.
   const list: readonly Param[] = Array.isArray(params) ? params : [...params];
+  const clean = twice ? cleanOf(list) : undefined;
+  const known = clean === undefined ? 0 : clean.names.length;
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
     const name = p[0];
     if (twice && name === 'oauth_signature') continue;
     const v = p[1] ?? '';
-    const en = twice ? percentEncodeTwice(name) : percentEncode(name);
-    const ev = twice ? percentEncodeTwice(v) : percentEncode(v);
-    names.push(en);
-    values.push(ev);
+    if (i < known) {
+      // Compared by value, so a list changed since it was parsed is still encoded right.
+      names.push(name === clean!.names[i] ? name : percentEncodeTwice(name));
+      values.push(v === clean!.values[i] ? v : percentEncodeTwice(v));
+    } else {
+      names.push(twice ? percentEncodeTwice(name) : percentEncode(name));
+      values.push(twice ? percentEncodeTwice(v) : percentEncode(v));
+    }
   }
   return joinEncoded(names, values, twice);
+}
+
+/**
+ * Names and values of a parsed list that are all unreserved characters, by position
+ * (`undefined` where not): they encode to themselves.
+ * @internal
+ */
+export interface CleanParameters {
+  readonly names: readonly (string | undefined)[];
+  readonly values: readonly (string | undefined)[];
+}
+
+// The header parser looks at every character once already; what it learnt spares the base
+// string a second scan of the same values. Kept for the last few lists parsed, by identity:
+// a request is verified soon after it is parsed, and a list the caller built itself simply
+// has no entry. (A WeakMap costs more in the garbage collector than it saves.)
+const RECENT = 8;
+const recentLists: (readonly Param[] | undefined)[] = new Array(RECENT).fill(undefined);
+const recentClean: (CleanParameters | undefined)[] = new Array(RECENT).fill(undefined);
+let recentNext = 0;
+
+/** Remembers what a parser learnt about `list`. @internal */
+export function rememberClean(list: readonly Param[], clean: CleanParameters): void {
+  recentLists[recentNext] = list;
+  recentClean[recentNext] = clean;
+  recentNext = (recentNext + 1) % RECENT;
+}
+
+/** What a parser learnt about `list`, if anything. @internal */
+export function cleanOf(list: readonly Param[]): CleanParameters | undefined {
+  for (let k = 0; k < RECENT; k++) if (recentLists[k] === list) return recentClean[k];
+  return undefined;
 }
 
 /**

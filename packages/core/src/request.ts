@@ -4,7 +4,13 @@ import {
   parseOAuthCredentials,
 } from './authorization_header.js';
 import { OAuthError } from './errors.js';
-import { isFormContentType, type Param, parseFormEncoded } from './parameters.js';
+import {
+  cleanOf,
+  isFormContentType,
+  type Param,
+  parseFormEncoded,
+  rememberClean,
+} from './parameters.js';
 
 /** The parts of an HTTP request that OAuth signs. */
 export interface RequestParts {
@@ -70,9 +76,13 @@ export function collectParameters(request: RequestParts): CollectedParameters {
  * @see RFC 5849 §3.4.1.3.1
  */
 export function signedParameters(collected: CollectedParameters): Param[] {
-  const out: Param[] = collected.header ? collected.header.params.slice() : [];
+  const header = collected.header?.params;
+  const out: Param[] = header !== undefined ? header.slice() : [];
   for (const p of collected.query) out.push(p);
   for (const p of collected.body) out.push(p);
+  // The header's parameters keep their positions, and what the parser learnt of them.
+  const clean = header !== undefined ? cleanOf(header) : undefined;
+  if (clean !== undefined) rememberClean(out, clean);
   return out;
 }
 

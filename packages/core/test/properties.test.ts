@@ -5,11 +5,15 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { parseGeneral } from '../src/authorization_header.js';
 import {
+  baseStringUri,
+  collectParameters,
   formEncode,
   HMAC_SHA1,
   HMAC_SHA256,
   HMAC_SHA512,
+  isOAuthAuthorization,
   normalizeParameters,
   OAuthError,
   type OAuthErrorCode,
@@ -20,6 +24,7 @@ import {
   percentEncode,
   serializeAuthorizationHeader,
   signatureBaseString,
+  signedParameters,
   signingKey,
   signRequest,
 } from '../src/index.js';
@@ -287,6 +292,37 @@ describe('parsers fail only with OAuthError, whatever they are given', () => {
     );
   });
 
+  // parseAuthorizationHeader takes a fast path for what clients usually send; the general
+  // parser must agree with it on everything, errors included.
+  const outcome = (parse: () => unknown): unknown => {
+    try {
+      return parse();
+    } catch (error) {
+      assert.ok(error instanceof OAuthError);
+      return { code: error.code, message: error.message };
+    }
+  };
+  const anyHeader = fc.oneof(
+    mutatedHeader,
+    randomHeader.map((s) => `OAuth ${s}`),
+    fc
+      .tuple(paramList(headerName), fc.option(realm, { nil: undefined }))
+      .map(([params, r]) => serializeAuthorizationHeader(params, r)),
+  );
+
+  it('parseAuthorizationHeader agrees with the general parser', () => {
+    fc.assert(
+      fc.property(anyHeader, (s) => {
+        if (!isOAuthAuthorization(s)) return;
+        assert.deepEqual(
+          outcome(() => parseAuthorizationHeader(s)),
+          outcome(() => parseGeneral(s)),
+        );
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
   it('parseAuthorizationHeader on values that are not strings, and on huge headers', () => {
     fc.assert(
       fc.property(fc.anything(), (v) => {
@@ -424,6 +460,75 @@ describe('signRequest signs the base string of what it sends', () => {
           ...params,
         ]);
         assert.equal(signed.baseString, expected);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('RFC 5849 §3.4.1.2 base string URI inside the base string', () => {
+  // signatureBaseString remembers encoded URIs by the URL before its query; whatever it
+  // remembered, the result must be what baseStringUri says for this very URL.
+  const url = fc
+    .record({
+      scheme: fc.constantFrom('http', 'https', 'HTTP', 'Https'),
+      host: fc.constantFrom('example.com', 'EXAMPLE.com', 'a.b', '[::1]', '127.0.0.1'),
+      port: fc.constantFrom('', ':80', ':443', ':8080', ':0080'),
+      path: fc.constantFrom('', '/', '/a', '/a/b%20c', '/A?', '/p#', '/x#y?z'),
+      query: fc.constantFrom('', '?', '?a=1', '?a=1#f', '#f?a=1', '?b=2&c'),
+    })
+    .map(({ scheme, host, port, path, query }) => `${scheme}://${host}${port}${path}${query}`);
+
+  it('is baseStringUri of the URL, called once or again', () => {
+    fc.assert(
+      fc.property(url, url, (a, b) => {
+        for (const u of [a, b, a]) {
+          assert.equal(
+            signatureBaseString('GET', u, []),
+            `GET&${percentEncode(baseStringUri(u))}&`,
+            u,
+          );
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('stays right past the bound on remembered URIs', () => {
+    for (let i = 0; i < 600; i++) {
+      const u = `https://example.com/${i % 300}?q=${i}`;
+      assert.equal(
+        signatureBaseString('POST', u, [['q', String(i)]]),
+        `POST&https%3A%2F%2Fexample.com%2F${i % 300}&q%3D${i}`,
+      );
+    }
+  });
+});
+
+describe('the base string of parsed parameters', () => {
+  // The parser tells the base string which values need no encoding; the list may have been
+  // changed since, and the base string must still be that of what the list holds.
+  const edit = fc.tuple(fc.constantFrom('replace', 'insert', 'remove', 'none'), fc.nat(), text);
+
+  it('is the base string of the same parameters in a list built afresh', () => {
+    fc.assert(
+      fc.property(paramList(headerName), edit, (params, [op, at, value]) => {
+        const list = signedParameters(
+          collectParameters({
+            method: 'GET',
+            url: 'https://example.com/?q=1',
+            authorization: serializeAuthorizationHeader(params),
+          }),
+        );
+        const i = at % (list.length + 1);
+        if (op === 'replace' && i < list.length) list[i] = [list[i]![0], value];
+        else if (op === 'insert') list.splice(i, 0, ['x', value]);
+        else if (op === 'remove') list.splice(i, 1);
+        const fresh = list.map(([n, v]): Param => [n, v]);
+        assert.equal(
+          signatureBaseString('GET', 'https://example.com/', list),
+          signatureBaseString('GET', 'https://example.com/', fresh),
+        );
       }),
       { numRuns: RUNS },
     );
