@@ -75,6 +75,12 @@ export function checkCorrectness(signers: readonly Signer[]): void {
   }
 }
 
+/**
+ * A header as a server holds it: a flat string decoded from the socket's bytes, not the
+ * rope of concatenations a signer returns, which V8 reads more slowly.
+ */
+const asReceived = (header: string): string => Buffer.from(header, 'latin1').toString('latin1');
+
 function ratio(name: string, value: number, target?: number): Ratio {
   return target === undefined ? { name, value } : { name, value, target, met: value >= target };
 }
@@ -98,7 +104,7 @@ export const coreSection: Section = {
       });
     }
     for (const s of SIGNERS) {
-      const header = s.signFixed();
+      const header = asReceived(s.signFixed());
       cases.push({
         id: `core.${s.id}.verify`,
         subject: s.subject,
