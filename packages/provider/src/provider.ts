@@ -106,7 +106,7 @@ function sqlNonceTable(sql: SqlStore): NonceTable {
       for (const row of rows) {
         const keys = Buffer.from(row.keys);
         for (let i = 0; i + 16 <= keys.length; i += 16) {
-          out.push([keys.toString('hex', i, i + 16), Number(row.expires_at)]);
+          out.push([keys.toString('latin1', i, i + 16), Number(row.expires_at)]);
         }
       }
       return out;
@@ -115,7 +115,7 @@ function sqlNonceTable(sql: SqlStore): NonceTable {
       const keys = Buffer.allocUnsafe(batch.length * 16);
       let expiresAt = 0;
       batch.forEach(([key, expires], i) => {
-        keys.write(key, i * 16, 16, 'hex');
+        keys.write(key, i * 16, 16, 'latin1');
         if (expires > expiresAt) expiresAt = expires;
       });
       await sql.db.insertInto('nonce_batches').values({ keys, expires_at: expiresAt }).execute();

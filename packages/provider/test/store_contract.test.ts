@@ -1,7 +1,24 @@
-// @signet/server's store contract suite, against the provider's store on both databases.
+// @signet/server's store contract suite, against the provider's stores: SqlStore on both
+// databases, and the caches with write-behind nonces that the protocol endpoints read on SQLite.
+
+import type { Consumer } from '@signet/server';
 import { storeContract } from '@signet/server/testing';
 import type { Dialect } from '../src/db/schema.js';
+import { CachedStore, WriteBehindNonces } from '../src/stores/cache.js';
+import { noChanges } from '../src/stores/change_feed.js';
+import type { SqlStore } from '../src/stores/sql.js';
 import { openTestStore, type TestStore } from './helpers.js';
+
+async function addTo(sql: SqlStore, consumer: Consumer): Promise<void> {
+  await sql.createConsumer({
+    key: consumer.key,
+    name: consumer.name,
+    secret: consumer.secret,
+    ...(consumer.callbackUrl !== undefined && { callbackUrl: consumer.callbackUrl }),
+    ...(consumer.rsaPublicKey !== undefined && { rsaPublicKey: consumer.rsaPublicKey }),
+  });
+  if (consumer.disabled === true) await sql.disableConsumer(consumer.key);
+}
 
 for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect[]) {
   let opened: TestStore | undefined;
@@ -12,18 +29,31 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
       return opened.store;
     },
     {
-      async addConsumer(_store, consumer) {
-        const sql = opened!.store;
-        await sql.createConsumer({
-          key: consumer.key,
-          name: consumer.name,
-          secret: consumer.secret,
-          ...(consumer.callbackUrl !== undefined && { callbackUrl: consumer.callbackUrl }),
-          ...(consumer.rsaPublicKey !== undefined && { rsaPublicKey: consumer.rsaPublicKey }),
-        });
-        if (consumer.disabled === true) await sql.disableConsumer(consumer.key);
-      },
+      addConsumer: (_store, consumer) => addTo(opened!.store, consumer),
       async release() {
+        await opened?.dispose();
+      },
+    },
+  );
+}
+
+// What the protocol endpoints read on SQLite (see openProvider): the caches over the SQL
+// store, with nonces in memory written behind (to a table in memory here; cache.test.ts
+// restarts a provider on the real one).
+{
+  let opened: TestStore | undefined;
+  let nonces: WriteBehindNonces | undefined;
+  storeContract(
+    'CachedStore with write-behind nonces (sqlite)',
+    async () => {
+      opened = await openTestStore('sqlite');
+      nonces = await WriteBehindNonces.open({ load: async () => [], save: async () => {} });
+      return new CachedStore(opened.store, noChanges, nonces);
+    },
+    {
+      addConsumer: (_store, consumer) => addTo(opened!.store, consumer),
+      async release() {
+        await nonces?.close();
         await opened?.dispose();
       },
     },

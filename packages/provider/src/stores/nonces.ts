@@ -13,14 +13,15 @@ export interface NonceStore {
 /**
  * A fixed-size key for a nonce: SHA-256 of the JSON-encoded tuple. Clients choose nonces and
  * token keys, so the raw values could be huge or ambiguous once joined; a hash is neither.
+ * In hexadecimal by default; `binary` (latin1) gives the 32 bytes as 32 one-byte characters.
  *
  * @example nonceKey({ consumerKey: 'c', token: '', timestamp: '1', nonce: 'n' }) // 64 hex digits
  */
-export function nonceKey(nonce: NonceUse): string {
+export function nonceKey(nonce: NonceUse, encoding: 'hex' | 'binary' = 'hex'): string {
   // crypto.hash: the same digest as createHash, without a Hash object per request.
   return hash(
     'sha256',
     JSON.stringify([nonce.consumerKey, nonce.token, nonce.timestamp, nonce.nonce]),
-    'hex',
+    encoding,
   );
 }
