@@ -92,6 +92,11 @@ export interface Config {
   readonly store: OAuthStore;
   readonly publicUrl: string | undefined;
   readonly realm: string | undefined;
+  /**
+   * The challenges' realm when it does not depend on the request: `realm`, or the origin of
+   * `publicUrl` (lower case, with `/`). Worked out once instead of on every request.
+   */
+  readonly fixedRealm: string | undefined;
   readonly flavour: Flavour;
   readonly windowMs: number;
   readonly clock: Clock;
@@ -129,6 +134,11 @@ export function resolveConfig(options: EndpointOptions, defaults: Messages): Con
     store: options.store,
     publicUrl,
     realm: options.realm,
+    fixedRealm:
+      options.realm ??
+      (publicUrl === undefined
+        ? undefined
+        : `${/^[^:]+:\/\/[^/?#]*/.exec(publicUrl)![0].toLowerCase()}/`),
     flavour: options.flavour ?? 'rfc5849',
     windowMs: window * 1000,
     clock: options.clock ?? systemClock,

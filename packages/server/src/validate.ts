@@ -182,8 +182,7 @@ export function prepare(config: Config, request: OAuthRequest): Prepared {
   }
 
   const url = signedUrl(config, target, headerValue(headers, 'host'));
-  const origin = ABSOLUTE.exec(url)![0];
-  const realm = config.realm ?? origin.toLowerCase() + '/';
+  const realm = config.fixedRealm ?? ABSOLUTE.exec(url)![0].toLowerCase() + '/';
   const collected = collectParameters({
     method: rawMethod,
     url,
@@ -194,22 +193,9 @@ export function prepare(config: Config, request: OAuthRequest): Prepared {
 
   const oauth = new Map<string, string>();
   let where: string | undefined;
-  const scan = (params: readonly Param[], place: string) => {
-    for (const [name, value] of params) {
-      if (!name.startsWith('oauth_')) continue;
-      if (where !== undefined && where !== place) {
-        throw invalid(
-          `OAuth parameters must be in one place only (found in ${where} and ${place}).`,
-        );
-      }
-      where = place;
-      if (oauth.has(name)) throw invalid(`Duplicated OAuth parameter ${clip(name)}.`);
-      oauth.set(name, value);
-    }
-  };
-  if (collected.header) scan(collected.header.params, 'the Authorization header');
-  scan(collected.query, 'the query');
-  scan(collected.body, 'the body');
+  if (collected.header) where = scanOAuth(oauth, collected.header.params, HEADER, where);
+  where = scanOAuth(oauth, collected.query, 'the query', where);
+  scanOAuth(oauth, collected.body, 'the body', where);
 
   return {
     request,
@@ -223,6 +209,30 @@ export function prepare(config: Config, request: OAuthRequest): Prepared {
     isForm: body !== undefined && isFormContentType(contentType),
     body,
   };
+}
+
+const HEADER = 'the Authorization header';
+
+/**
+ * Adds the `oauth_*` parameters found in `place` to `oauth`, refusing duplicates and a second
+ * place; returns where protocol parameters have been found so far.
+ */
+function scanOAuth(
+  oauth: Map<string, string>,
+  params: readonly Param[],
+  place: string,
+  where: string | undefined,
+): string | undefined {
+  for (const [name, value] of params) {
+    if (!name.startsWith('oauth_')) continue;
+    if (where !== undefined && where !== place) {
+      throw invalid(`OAuth parameters must be in one place only (found in ${where} and ${place}).`);
+    }
+    where = place;
+    if (oauth.has(name)) throw invalid(`Duplicated OAuth parameter ${clip(name)}.`);
+    oauth.set(name, value);
+  }
+  return where;
 }
 
 /** The absolute URL a client signed: the public base URL plus the request's path and query. */

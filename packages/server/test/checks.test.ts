@@ -690,6 +690,22 @@ describe('error answers', () => {
       'OAuth realm="R???alm\\"", oauth_problem="consumer_key_unknown"',
     );
   });
+  it("name the public URL's origin, in lower case, as the realm", async () => {
+    // A path in publicUrl (an app mounted under a prefix) is not part of the realm.
+    const store = seededStore();
+    const resource = createResourceEndpoint({
+      store,
+      publicUrl: 'https://API.Example.com/base',
+      clock,
+    });
+    const r = denied(
+      await resource(signed({ method: 'GET', path: '/x', consumerKey: 'ghost', token: 't' })),
+    );
+    assert.equal(
+      r.headers['www-authenticate'],
+      'OAuth realm="https://api.example.com/", oauth_problem="consumer_key_unknown"',
+    );
+  });
   it('turn a failing store into a bare 500 and report it', async () => {
     const store = seededStore();
     const errors: unknown[] = [];
