@@ -3,6 +3,7 @@
 // answers: every commit seen, by another connection or process, across a WAL restart.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -75,6 +76,19 @@ describe('SQLite change feed', () => {
     ]);
     assert.equal(feed.changed(), true);
     assert.equal(feed.changed(), false);
+  });
+
+  it('reads the -shm file SQLite uses when the path is a symbolic link', () => {
+    const { path, writer } = database('wal');
+    const link = `${path}.link`;
+    symlinkSync(path, link);
+    // A stale -shm file beside the link, as a moved database could leave.
+    copyFileSync(`${path}-shm`, `${link}-shm`);
+    const feed = feedOn(link);
+    assert.equal(feed.readsWalIndex, true);
+    assert.equal(feed.changed(), false);
+    writer.prepare('INSERT INTO t VALUES (1)').run();
+    assert.equal(feed.changed(), true);
   });
 
   it('falls back to PRAGMA data_version outside WAL mode', () => {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { endianness } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import type { DatabaseConfig } from '../config.js';
@@ -48,7 +48,9 @@ export class SqliteChangeFeed implements ChangeFeed {
     if (this.#db.pragma('journal_mode', { simple: true }) !== 'wal') return undefined;
     let fd: number;
     try {
-      fd = openSync(`${path}-shm`, 'r');
+      // SQLite names the file after the database's full path with symbolic links resolved;
+      // beside a link, a `-shm` file left from before would hold a header that never moves.
+      fd = openSync(`${realpathSync(path)}-shm`, 'r');
     } catch {
       return undefined;
     }
