@@ -178,7 +178,8 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
           rejectsWith('ERR_NOT_FOUND'),
         );
       });
-      it('refuses a bad application_type or redirect URI', async () => {
+      it('refuses a bad application_type, redirect URI or logo URL, and keeps no consumer', async () => {
+        const before = (await t.store.listConsumers()).length;
         await assert.rejects(
           t.store.registerClient({ applicationType: 'desktop' as 'web' }),
           rejectsWith('ERR_INVALID'),
@@ -187,6 +188,12 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
           t.store.registerClient({ redirectUris: ['javascript:alert(1)'] }),
           rejectsWith('ERR_INVALID'),
         );
+        await assert.rejects(
+          t.store.registerClient({ logoUrl: 'not a URL' }),
+          rejectsWith('ERR_INVALID'),
+        );
+        // A refused registration must not leave a consumer behind, credentials nobody got.
+        assert.equal((await t.store.listConsumers()).length, before);
       });
     });
 

@@ -513,6 +513,8 @@ export class SqlStore implements OAuthStore {
 
   /** pump.io `client_associate`: registers a new consumer with a generated id and secret. */
   async registerClient(registration: ClientRegistration): Promise<RegisteredClient> {
+    // Checked before the consumer exists: a refused registration leaves no credentials behind.
+    checkRegistration(registration);
     const clientSecret = generateSecret();
     const consumer = await this.createConsumer({
       secret: clientSecret,
@@ -549,15 +551,7 @@ export class SqlStore implements OAuthStore {
   }
 
   async #applyRegistration(key: string, r: ClientRegistration): Promise<void> {
-    if (
-      r.applicationType !== undefined &&
-      r.applicationType !== 'web' &&
-      r.applicationType !== 'native'
-    ) {
-      throw new ProviderError('ERR_INVALID', 'application_type must be web or native.');
-    }
-    for (const uri of r.redirectUris ?? []) checkUrl(uri, 'redirect URI');
-    if (r.logoUrl !== undefined) checkUrl(r.logoUrl, 'logo URL');
+    checkRegistration(r);
     await this.db
       .updateTable('consumers')
       .set({
@@ -964,6 +958,18 @@ function checkVisibility(v: string): void {
   if (v !== 'public' && v !== 'private') {
     throw new ProviderError('ERR_INVALID', 'visibility must be public or private.');
   }
+}
+
+function checkRegistration(r: ClientRegistration): void {
+  if (
+    r.applicationType !== undefined &&
+    r.applicationType !== 'web' &&
+    r.applicationType !== 'native'
+  ) {
+    throw new ProviderError('ERR_INVALID', 'application_type must be web or native.');
+  }
+  for (const uri of r.redirectUris ?? []) checkUrl(uri, 'redirect URI');
+  if (r.logoUrl !== undefined) checkUrl(r.logoUrl, 'logo URL');
 }
 
 function checkUrl(value: string, what: string): void {
