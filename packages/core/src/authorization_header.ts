@@ -1,4 +1,4 @@
-import { percentDecode, percentEncode, UNRESERVED } from './encoding.js';
+import { percentDecode, percentEncode } from './encoding.js';
 import { OAuthError } from './errors.js';
 import { type Param, rememberClean } from './parameters.js';
 
@@ -25,6 +25,7 @@ const TOKEN = new Uint8Array(128);
 for (let c = 0x21; c < 0x7f; c++) {
   if (c !== 0x2c && c !== 0x3d && c !== 0x22 && c !== 0x3b) TOKEN[c] = 1;
 }
+const isTokenChar = (c: number): boolean => c < 128 && TOKEN[c] === 1;
 
 /**
  * Whether an Authorization header value uses the `OAuth` scheme (case-insensitive).
@@ -123,8 +124,14 @@ function parseCanonical(s: string): AuthorizationHeader {
   return { realm, params };
 }
 
-/** Any header the grammar allows, one character at a time. @internal */
+/**
+ * Any header the grammar allows, one character at a time. The rare header that takes this
+ * path leaves nothing for the base string to reuse (see rememberClean): it encodes afresh.
+ * @internal
+ */
 export function parseGeneral(header: string): AuthorizationHeader {
+  // Quoted-strings exclude controls but tab (RFC 7230 §3.2.6); one scan covers every value.
+  if (CONTROL.test(header)) throw fail('control character in header.');
   const s = header;
   const n = s.length;
   let i = 0;
@@ -132,10 +139,6 @@ export function parseGeneral(header: string): AuthorizationHeader {
   i += 5; // past the scheme, checked above
   let realm: string | undefined;
   const params: Param[] = [];
-  // Which names and values are all unreserved: they need no decoding here and no encoding
-  // in the base string (see rememberClean).
-  const cleanNames: (string | undefined)[] = [];
-  const cleanValues: (string | undefined)[] = [];
   let expectComma = false;
   // Quoted-pairs are rare (realms, mostly): without a backslash, values end at the next quote.
   const escapes = s.includes('\\');
@@ -148,77 +151,42 @@ export function parseGeneral(header: string): AuthorizationHeader {
       expectComma = false;
       continue;
     }
-    if (expectComma) throw unexpected(s, 'expected a comma between parameters.');
+    if (expectComma) throw fail('expected a comma between parameters.');
     const nameStart = i;
-    let nameClean = true;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 128 || TOKEN[c] === 0) break;
-      if (UNRESERVED[c] === 0) nameClean = false;
-    }
-    if (i === nameStart) throw unexpected(s, `unexpected character at position ${i}.`);
+    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
+    if (i === nameStart) throw fail(`unexpected character at position ${i}.`);
     const rawName = s.slice(nameStart, i);
     while (i < n && isSpace(s.charCodeAt(i))) i++;
-    if (s.charCodeAt(i) !== 0x3d) {
-      throw unexpected(s, `parameter "${safe(rawName)}" has no value.`);
-    }
+    if (s.charCodeAt(i) !== 0x3d) throw fail(`parameter "${safe(rawName)}" has no value.`);
     i++;
     while (i < n && isSpace(s.charCodeAt(i))) i++;
     let rawValue: string;
-    let valueClean = true;
     if (s.charCodeAt(i) === 0x22) {
       if (escapes) {
         [rawValue, i] = unquoteEscaped(s, i + 1);
-        valueClean = false;
       } else {
-        // Quoted-strings exclude controls but tab (RFC 7230 §3.2.6); this scan, which finds
-        // the closing quote, checks them too.
-        const start = i + 1;
-        for (i = start; ; i++) {
-          if (i >= n) throw fail('unterminated quoted value.');
-          const c = s.charCodeAt(i);
-          if (c === 0x22) break;
-          if (c >= 128 || UNRESERVED[c] === 0) {
-            if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw CONTROL_IN_HEADER();
-            valueClean = false;
-          }
-        }
-        rawValue = s.slice(start, i);
-        i++;
+        const close = s.indexOf('"', i + 1);
+        if (close === -1) throw fail('unterminated quoted value.');
+        rawValue = s.slice(i + 1, close);
+        i = close + 1;
       }
     } else {
       const valueStart = i;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 128 || TOKEN[c] === 0) break;
-        if (UNRESERVED[c] === 0) valueClean = false;
-      }
+      while (i < n && isTokenChar(s.charCodeAt(i))) i++;
       rawValue = s.slice(valueStart, i);
     }
     if (rawName.length === 5 && rawName.toLowerCase() === 'realm') {
       if (realm !== undefined) throw fail('realm appears twice.');
       realm = rawValue;
     } else {
-      const name = nameClean ? rawName : percentDecode(rawName);
-      const value = valueClean ? rawValue : percentDecode(rawValue);
-      params.push([name, value]);
-      cleanNames.push(nameClean ? name : undefined);
-      cleanValues.push(valueClean ? value : undefined);
+      params.push([percentDecode(rawName), percentDecode(rawValue)]);
     }
     expectComma = true;
   }
-  rememberClean(params, { names: cleanNames, values: cleanValues });
   return { realm, params };
 }
 
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-const CONTROL_IN_HEADER = (): OAuthError => fail('control character in header.');
-
-// Every control character outside a quoted value stops the scan somewhere; wherever that
-// is, say what the real problem is.
-function unexpected(header: string, message: string): OAuthError {
-  return CONTROL.test(header) ? CONTROL_IN_HEADER() : fail(message);
-}
 
 // The rare quoted-string with quoted-pairs (`\"`): unescape it character by character.
 // Returns the value and the index after the closing quote.
@@ -229,12 +197,9 @@ function unquoteEscaped(s: string, start: number): [string, number] {
   for (;;) {
     if (i >= s.length) throw fail('unterminated quoted value.');
     const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw CONTROL_IN_HEADER();
     if (c === 0x22) return [value + s.slice(chunk, i), i + 1];
     if (c === 0x5c) {
       if (i + 1 >= s.length) throw fail('unterminated quoted value.');
-      const e = s.charCodeAt(i + 1);
-      if ((e < 0x20 && e !== 0x09) || e === 0x7f) throw CONTROL_IN_HEADER();
       value += s.slice(chunk, i);
       chunk = i + 1;
       i += 2;
