@@ -18,10 +18,10 @@ export type KeyLike = string | KeyObject;
 export type HashAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
 // HMAC (RFC 2104) over two one-shot hashes: H((K ^ opad) || H((K ^ ipad) || m)). A
-// crypto.hash call (Node >= 20.12) skips the Hmac object Node builds per createHmac, about a third of the
-// cost for a base string's few hundred bytes. The padded keys are kept per signing key:
-// clients sign with the same secrets over and over, servers see the same few hot tokens.
-// Bounded, so a flood of distinct keys only costs a clear.
+// crypto.hash call (Node >= 20.12) skips the Hmac object Node builds per createHmac, about a
+// third of the cost for a base string's few hundred bytes. The padded keys are kept per
+// signing key: clients sign with the same secrets over and over, servers see the same few
+// hot tokens. Bounded, so a flood of distinct keys only costs a clear.
 const BLOCK_SIZE: Record<HashAlgorithm, number> = { sha1: 64, sha256: 64, sha512: 128 };
 const DIGEST_SIZE: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 

@@ -1,7 +1,7 @@
 import { OAuthError } from './errors.js';
 
-/** 1 for the RFC 3986 unreserved set: ALPHA / DIGIT / "-" / "." / "_" / "~". @internal */
-export const UNRESERVED = new Uint8Array(128);
+// 1 for the RFC 3986 unreserved set: ALPHA / DIGIT / "-" / "." / "_" / "~".
+const UNRESERVED = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9\-._~]/.test(ch)) UNRESERVED[c] = 1;
@@ -43,12 +43,7 @@ const encodeSubDelim = (c: string): string => SUB_DELIM_ENCODED[c] ?? c;
  * ```
  */
 export function percentEncode(value: string): string {
-  // Most protocol values (keys, nonces, timestamps) are already unreserved: return them as is.
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 128 || UNRESERVED[c] === 0) return encodeSlow(value);
-  }
-  return value;
+  return encodeWith(value, ASCII_ENCODED);
 }
 
 /**
@@ -57,14 +52,10 @@ export function percentEncode(value: string): string {
  * @internal
  */
 export function percentEncodeTwice(value: string): string {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 128 || UNRESERVED[c] === 0) return encodeSlow(value, ASCII_ENCODED_TWICE);
-  }
-  return value;
+  return encodeWith(value, ASCII_ENCODED_TWICE);
 }
 
-function encodeSlow(value: string, table: readonly string[] = ASCII_ENCODED): string {
+function encodeWith(value: string, table: readonly string[]): string {
   // ASCII (URLs, base64 signatures): unreserved runs are copied whole, the rest from a
   // table; faster than encodeURIComponent plus a regex pass over its result.
   let out = '';
@@ -80,7 +71,9 @@ function encodeSlow(value: string, table: readonly string[] = ASCII_ENCODED): st
       run = i + 1;
     }
   }
-  return run === 0 ? out : out + value.slice(run);
+  // Most protocol values (keys, nonces, timestamps) are already unreserved: the very same
+  // string comes back, which callers may test for with ===.
+  return run === 0 ? value : out + value.slice(run);
 }
 
 function encodeUnicode(value: string): string {
