@@ -108,6 +108,18 @@ export interface Config {
   readonly onError: ((error: unknown) => void) | undefined;
 }
 
+/** `scheme://authority` at the start of an absolute URL. @internal */
+export const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * The realm challenges name when none is configured: the origin of the absolute `url`, in
+ * lower case, with `/`.
+ * @internal
+ */
+export function originRealm(url: string): string {
+  return `${ABSOLUTE.exec(url)![0].toLowerCase()}/`;
+}
+
 const DEFAULT_LIMITS: Limits = {
   maxUrlLength: 16 * 1024,
   maxHeaderBytes: 64 * 1024,
@@ -134,11 +146,7 @@ export function resolveConfig(options: EndpointOptions, defaults: Messages): Con
     store: options.store,
     publicUrl,
     realm: options.realm,
-    fixedRealm:
-      options.realm ??
-      (publicUrl === undefined
-        ? undefined
-        : `${/^[^:]+:\/\/[^/?#]*/.exec(publicUrl)![0].toLowerCase()}/`),
+    fixedRealm: options.realm ?? (publicUrl === undefined ? undefined : originRealm(publicUrl)),
     flavour: options.flavour ?? 'rfc5849',
     windowMs: window * 1000,
     clock: options.clock ?? systemClock,

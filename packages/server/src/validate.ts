@@ -29,7 +29,7 @@ import {
   verifySignature,
 } from '@signet/core';
 import { headerValue, type OAuthRequest, type OAuthResponse } from './http.js';
-import type { Config } from './options.js';
+import { ABSOLUTE, type Config, originRealm } from './options.js';
 import { errorResponse, internalErrorResponse, reject } from './response.js';
 import type { Consumer } from './store.js';
 
@@ -84,7 +84,6 @@ export type TokenRule = 'required' | 'forbidden' | 'optional';
 const VERSIONS = new Set(['1.0', '1.0a', '1.0A']);
 const METHOD = /^[A-Za-z]{1,20}$/;
 const HOST = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]{1,255}$/;
-const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
 const TIMESTAMP = /^[0-9]{1,12}$/;
 const MAX_NONCE = 255;
 
@@ -182,7 +181,7 @@ export function prepare(config: Config, request: OAuthRequest): Prepared {
   }
 
   const url = signedUrl(config, target, headerValue(headers, 'host'));
-  const realm = config.fixedRealm ?? ABSOLUTE.exec(url)![0].toLowerCase() + '/';
+  const realm = config.fixedRealm ?? originRealm(url);
   const collected = collectParameters({
     method: rawMethod,
     url,
