@@ -1,7 +1,7 @@
 import type { OAuthError } from '@signet/core';
 import type { OAuthRequest, OAuthResponse } from '../http.js';
 import { resourceMessages } from '../messages.js';
-import { type EndpointOptions, resolveConfig } from '../options.js';
+import { type Config, type EndpointOptions, resolveConfig } from '../options.js';
 import { reject } from '../response.js';
 import type { AccessToken, Consumer, Grant } from '../store.js';
 import { answerError, authenticate, checkProtocol, prepare, recordNonce } from '../validate.js';
@@ -112,12 +112,21 @@ export function createResourceEndpoint(options: ResourceEndpointOptions): Resour
       };
       return { ok: true, consumer, token, userId: token.userId, grant };
     } catch (error) {
-      const response = answerError(config, realm, error);
-      return {
-        ok: false,
-        response,
-        error: response.status < 500 ? (error as OAuthError) : undefined,
-      };
+      return denied(config, realm, error);
     }
+  };
+}
+
+/**
+ * The answer to a check that threw: the error's response, and the error itself when the
+ * request was at fault.
+ * @internal
+ */
+export function denied(config: Config, realm: string, error: unknown): ResourceDenied {
+  const response = answerError(config, realm, error);
+  return {
+    ok: false,
+    response,
+    error: response.status < 500 ? (error as OAuthError) : undefined,
   };
 }

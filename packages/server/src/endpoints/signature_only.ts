@@ -1,9 +1,9 @@
-import type { OAuthError } from '@signet/core';
-import type { OAuthRequest, OAuthResponse } from '../http.js';
+import type { OAuthRequest } from '../http.js';
 import { resourceMessages } from '../messages.js';
 import { type EndpointOptions, resolveConfig } from '../options.js';
 import type { Consumer } from '../store.js';
-import { answerError, authenticate, checkProtocol, prepare, recordNonce } from '../validate.js';
+import { authenticate, checkProtocol, prepare, recordNonce } from '../validate.js';
+import { denied, type ResourceDenied } from './resource.js';
 
 /**
  * Options of {@link createSignatureOnlyEndpoint}.
@@ -19,11 +19,7 @@ export interface SignatureOnlyEndpointOptions extends EndpointOptions {}
  */
 export type SignatureOnlyResult =
   | { readonly ok: true; readonly consumer: Consumer }
-  | {
-      readonly ok: false;
-      readonly response: OAuthResponse;
-      readonly error: OAuthError | undefined;
-    };
+  | ResourceDenied;
 
 /**
  * A two-legged check: never throws.
@@ -59,12 +55,7 @@ export function createSignatureOnlyEndpoint(
       await recordNonce(config, c);
       return { ok: true, consumer };
     } catch (error) {
-      const response = answerError(config, realm, error);
-      return {
-        ok: false,
-        response,
-        error: response.status < 500 ? (error as OAuthError) : undefined,
-      };
+      return denied(config, realm, error);
     }
   };
 }
