@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { DatabaseConfig } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret_box.js';
 import { migrateToLatest, openDatabase } from '../src/db/connect.js';
 import type { Dialect } from '../src/db/schema.js';
@@ -70,31 +71,22 @@ export async function openTestStore(
   options: { readonly now?: () => number } = {},
 ): Promise<TestStore> {
   const box = SecretBox.fromMasterKey(randomBytes(32));
+  let location: string;
+  let config: DatabaseConfig;
+  let remove: () => unknown;
   if (dialect === 'sqlite') {
-    const { dir, remove } = tempDir('sqlite');
-    const { db, close } = await openDatabase({ kind: 'sqlite', path: join(dir, 'signet.db') });
-    await migrateToLatest(db, 'sqlite');
-    const store = new SqlStore({ db, dialect, box, ...options });
-    let closed = false;
-    const closeOnce = async () => {
-      if (!closed) await close();
-      closed = true;
-    };
-    return {
-      store,
-      dialect,
-      location: dir,
-      box,
-      close: closeOnce,
-      async dispose() {
-        await closeOnce();
-        remove();
-      },
-    };
+    const dir = tempDir('sqlite');
+    location = dir.dir;
+    config = { kind: 'sqlite', path: join(dir.dir, 'signet.db') };
+    remove = dir.remove;
+  } else {
+    const { url, schema, drop } = await pgSchema();
+    location = schema;
+    config = { kind: 'postgres', url };
+    remove = drop;
   }
-  const { url, schema, drop } = await pgSchema();
-  const { db, close } = await openDatabase({ kind: 'postgres', url });
-  await migrateToLatest(db, 'postgres');
+  const { db, close } = await openDatabase(config);
+  await migrateToLatest(db, dialect);
   const store = new SqlStore({ db, dialect, box, ...options });
   let closed = false;
   const closeOnce = async () => {
@@ -104,12 +96,12 @@ export async function openTestStore(
   return {
     store,
     dialect,
-    location: schema,
+    location,
     box,
     close: closeOnce,
     async dispose() {
       await closeOnce();
-      await drop();
+      await remove();
     },
   };
 }
