@@ -39,6 +39,7 @@ export type {
   SignatureOnlyResult,
 } from './endpoints/signature_only.js';
 export { createSignatureOnlyEndpoint } from './endpoints/signature_only.js';
+export { isStoreUnavailable, StoreUnavailableError } from './errors.js';
 export type { Endpoint, OAuthHeaders, OAuthRequest, OAuthResponse } from './http.js';
 export { acceptsJson } from './http.js';
 export type { MessageOf, Messages } from './messages.js';

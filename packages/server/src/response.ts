@@ -5,6 +5,7 @@ import {
   type OAuthProblem,
   type Param,
 } from '@signet/core';
+import type { StoreUnavailableError } from './errors.js';
 import type { OAuthResponse } from './http.js';
 import type { Config } from './options.js';
 
@@ -101,6 +102,22 @@ export function errorResponse(error: OAuthError, config: Config, realm: string):
   }
   headers['content-type'] = 'text/plain; charset=utf-8';
   return { status: error.status, headers, body: error.message };
+}
+
+/**
+ * @internal A 503 for a dependency that is down: the request may succeed when retried.
+ * The message is the error's own, which stores keep to one safe line.
+ */
+export function unavailableResponse(error: StoreUnavailableError): OAuthResponse {
+  return {
+    status: 503,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': NO_STORE,
+      'retry-after': String(Math.max(1, Math.ceil(error.retryAfter))),
+    },
+    body: error.message,
+  };
 }
 
 /** @internal A 500 that says nothing about its cause. */

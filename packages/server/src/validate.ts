@@ -28,9 +28,10 @@ import {
   verifyBodyHash,
   verifySignature,
 } from '@signet/core';
+import { isStoreUnavailable } from './errors.js';
 import { headerValue, type OAuthRequest, type OAuthResponse } from './http.js';
 import { ABSOLUTE, type Config, originRealm } from './options.js';
-import { errorResponse, internalErrorResponse, reject } from './response.js';
+import { errorResponse, internalErrorResponse, reject, unavailableResponse } from './response.js';
 import type { Consumer } from './store.js';
 
 /**
@@ -101,7 +102,8 @@ const clip = (s: string): string =>
 
 /**
  * Runs an endpoint body: prepares the request, turns every `OAuthError` into its answer and
- * anything else into a bare 500 (after `onError`). Nothing escapes.
+ * a {@link StoreUnavailableError} into a 503 with `Retry-After`, and anything else into a
+ * bare 500 (each after `onError`). Nothing escapes.
  *
  * @internal
  */
@@ -132,7 +134,7 @@ export function answerError(config: Config, realm: string, error: unknown): OAut
   } catch {
     // A failing logger must not turn into an unanswered request.
   }
-  return internalErrorResponse();
+  return isStoreUnavailable(error) ? unavailableResponse(error) : internalErrorResponse();
 }
 
 /**

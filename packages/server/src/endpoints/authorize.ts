@@ -1,4 +1,5 @@
 import { type Clock, formEncode, OAuthError, type Param, systemClock } from '@signet/core';
+import { isStoreUnavailable } from '../errors.js';
 import { defaultTokenGenerator, type TokenGenerator } from '../options.js';
 import { reject } from '../response.js';
 import type { Consumer, Grant, OAuthStore, RequestToken } from '../store.js';
@@ -219,6 +220,15 @@ export function createAuthorizationEndpoint(options: AuthorizationOptions): Auth
 
 function failure(error: unknown): AuthorizationFailure {
   if (error instanceof OAuthError) return { ok: false, error };
+  if (isStoreUnavailable(error)) {
+    return {
+      ok: false,
+      error: new OAuthError('ERR_OAUTH_AUTHORIZATION', error.message, {
+        status: 503,
+        cause: error,
+      }),
+    };
+  }
   // The store failed: nothing the person can fix, and nothing to show of the cause.
   return {
     ok: false,
