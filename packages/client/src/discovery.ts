@@ -100,7 +100,8 @@ export function parseServerTarget(target: string): ServerTarget {
  * `/.well-known/host-meta` (XRD or JSON) and `/.well-known/host-meta.json`.
  *
  * @see RFC 6415 (host-meta), RFC 7033 (WebFinger)
- * @throws {ClientError} `ERR_DISCOVERY` when no document names an OAuth endpoint.
+ * @throws {ClientError} `ERR_DISCOVERY` when no document names an OAuth endpoint,
+ *   `ERR_NETWORK` when the server cannot be reached at all.
  * @example
  * ```ts
  * const { endpoints, registrationEndpoint } = await discover('alice@pump.example')
@@ -109,13 +110,13 @@ export function parseServerTarget(target: string): ServerTarget {
 export async function discover(target: string, options: DiscoveryOptions = {}): Promise<Discovery> {
   const { origin, account } = parseServerTarget(target);
   const links: Link[] = [];
-  const failures: string[] = [];
+  const failures: ClientError[] = [];
   if (account !== undefined) {
     try {
       links.push(...(await webfinger(origin, `acct:${account}`, options)));
     } catch (e) {
       if (!(e instanceof ClientError)) throw e;
-      failures.push(e.message);
+      failures.push(e);
     }
   }
   if (!hasOAuthLinks(links)) {
@@ -123,14 +124,21 @@ export async function discover(target: string, options: DiscoveryOptions = {}): 
       links.push(...(await hostMeta(origin, options)));
     } catch (e) {
       if (!(e instanceof ClientError)) throw e;
-      failures.push(e.message);
+      failures.push(e);
     }
   }
   if (!hasOAuthLinks(links)) {
+    // A server that could not be reached at all is a network failure, not a server without
+    // discovery: the advice differs (is it running?), and so does a script's exit code.
+    if (failures.length > 0 && failures.every((f) => f.code === 'ERR_NETWORK')) {
+      throw new ClientError('ERR_NETWORK', `Cannot reach ${origin}: ${failures[0]!.message}`, {
+        cause: failures[0],
+      });
+    }
     throw new ClientError(
       'ERR_DISCOVERY',
       `No OAuth endpoints found for ${target}` +
-        (failures.length > 0 ? ` (${failures.join('; ')})` : '.'),
+        (failures.length > 0 ? ` (${failures.map((f) => f.message).join('; ')})` : '.'),
     );
   }
   const find = (rel: string) => links.find((l) => l.rel === rel && l.href)?.href;

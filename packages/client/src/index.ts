@@ -50,7 +50,12 @@ export { login } from './login.js';
 export type { ParamsInit } from './params.js';
 export type { ClientMetadata, ClientRegistration, RegistrationOptions } from './registration.js';
 export { registerClient, updateClient } from './registration.js';
-export type { CredentialStore, FileCredentialStoreOptions, StoredCredentials } from './store.js';
+export type {
+  CredentialStore,
+  FileCredentialStoreOptions,
+  StoredCredentials,
+  StoredRegistration,
+} from './store.js';
 export {
   defaultConfigDir,
   FileCredentialStore,

@@ -41,6 +41,25 @@ export interface StoredCredentials {
 }
 
 /**
+ * A client registered with a server's registration endpoint (pump.io), kept so that the next
+ * login reuses it instead of registering another client each time.
+ */
+export interface StoredRegistration {
+  /** The registration endpoint it was registered at. */
+  readonly endpoint: string;
+  /** `client_id`: the consumer key. */
+  readonly clientId: string;
+  /** `client_secret`. */
+  readonly clientSecret: string;
+  /** The `application_name` it was registered (or last updated) with. */
+  readonly applicationName: string;
+  /** When the registration expires (seconds since the epoch); `0` when it does not. */
+  readonly expiresAt: number;
+  /** When it was saved (ISO 8601). */
+  readonly savedAt: string;
+}
+
+/**
  * Where credentials are kept, keyed by server and consumer key.
  *
  * @example
@@ -58,6 +77,10 @@ export interface CredentialStore {
   put(credentials: StoredCredentials): Promise<void>;
   /** Removes an entry; `true` when there was one. */
   delete(server: string, consumerKey: string): Promise<boolean>;
+  /** The client registered at a registration endpoint, if one was kept. */
+  getRegistration?(endpoint: string): Promise<StoredRegistration | undefined>;
+  /** Keeps a registered client, replacing the one of the same endpoint. */
+  putRegistration?(registration: StoredRegistration): Promise<void>;
 }
 
 const same = (c: StoredCredentials, server: string, consumerKey: string) =>
@@ -73,6 +96,18 @@ const same = (c: StoredCredentials, server: string, consumerKey: string) =>
  */
 export class MemoryCredentialStore implements CredentialStore {
   #entries: StoredCredentials[] = [];
+  #registrations = new Map<string, StoredRegistration>();
+
+  /** The client registered at a registration endpoint. */
+  async getRegistration(endpoint: string): Promise<StoredRegistration | undefined> {
+    const found = this.#registrations.get(endpoint);
+    return found && { ...found };
+  }
+
+  /** Keeps a registered client. */
+  async putRegistration(registration: StoredRegistration): Promise<void> {
+    this.#registrations.set(registration.endpoint, { ...registration });
+  }
 
   /** Every saved entry (copies). */
   async list(): Promise<StoredCredentials[]> {
@@ -123,6 +158,8 @@ export interface FileCredentialStoreOptions {
 interface FileShape {
   version: 1;
   credentials: StoredCredentials[];
+  /** Registered clients; absent in files written before they were kept. */
+  registrations?: StoredRegistration[];
 }
 
 // Writers in this process queue per file; other processes are kept out by a lock file.
@@ -166,6 +203,22 @@ export class FileCredentialStore implements CredentialStore {
         (c) => !same(c, credentials.server, credentials.consumerKey),
       );
       data.credentials.push(credentials);
+      return undefined;
+    });
+  }
+
+  /** The client registered at a registration endpoint, if one was kept. */
+  async getRegistration(endpoint: string): Promise<StoredRegistration | undefined> {
+    return (await this.#read()).registrations?.find((r) => r.endpoint === endpoint);
+  }
+
+  /** Keeps a registered client atomically (its secret is as private as the tokens). */
+  putRegistration(registration: StoredRegistration): Promise<void> {
+    return this.#update((data) => {
+      data.registrations = [
+        ...(data.registrations ?? []).filter((r) => r.endpoint !== registration.endpoint),
+        registration,
+      ];
       return undefined;
     });
   }
