@@ -151,7 +151,7 @@ describe('signet CLI against oauthlib', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.url, /\/oauth\/authorize\?oauth_token=\w+$/);
-    assert.match(r.stderr, /saved as profile "py"/);
+    assert.match(r.stderr, /Logged in to http:\/\/127\.0\.0\.1:\d+ .*\(profile py\)\./);
     const file = join(configDir, 'credentials.json');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(configDir).mode & 0o777, 0o700);
@@ -430,8 +430,8 @@ describe('signet CLI against pump.io-style and Launchpad-style fakes', () => {
         );
       });
       assert.equal(out.code, 0, out.text);
-      assert.match(out.text, /\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for you to authorize signet\.\.\./);
-      assert.match(out.text, /saved as profile "tty"/);
+      assert.match(out.text, /\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Waiting for you to authorize System-wide: .+\.\.\./);
+      assert.match(out.text, /\(profile tty\)/);
       assert.equal((await signet('logout', 'tty')).code, 0);
     } finally {
       await fake.close();
