@@ -31,6 +31,8 @@ export {
   parseXrd,
   webfinger,
 } from './discovery.js';
+export type { OAuthEchoHeaders, OAuthEchoOptions } from './echo.js';
+export { oauthEcho } from './echo.js';
 export type { ClientErrorCode, ClientErrorOptions, OAuthProtocolErrorInit } from './errors.js';
 export { ClientError, OAuthProtocolError } from './errors.js';
 export type {
