@@ -4,7 +4,7 @@
  * and for tools; the server itself starts with `npm start`, the admin CLI is `signet-provider`.
  * @packageDocumentation
  */
-export type { Config, DatabaseConfig, Env, LoadConfigOptions } from './config.js';
+export type { Config, DatabaseConfig, Env, LoadConfigOptions, Timeouts } from './config.js';
 export { loadConfig, MIN_SECRET_KEY_LENGTH } from './config.js';
 export {
   generateKey,
