@@ -16,6 +16,7 @@ import {
   classifyRedisError,
   type DependencyMonitor,
   describeCause,
+  ThrottledLog,
 } from './stores/unavailable.js';
 import { sqlPagesBackend } from './web/backend.js';
 import { registerDiscovery } from './web/discovery.js';
@@ -193,6 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     database: () => sql`select 1`.execute(storage.store.db),
     ...options.readiness,
   };
+  const readyLog = new ThrottledLog(options.logger);
   app.get('/readyz', async (_req, reply) => {
     const names = Object.keys(checks);
     const results = await Promise.allSettled(
@@ -208,7 +210,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }
       report[name] = downBecause(name, r.reason);
       down.push(name);
-      options.logger?.warn(
+      // Probes come every few seconds while a dependency is down: one line per interval.
+      readyLog.warn(
+        `readyz:${name}`,
         { dependency: name, ...describeCause((r.reason as { cause?: unknown }).cause ?? r.reason) },
         'not ready',
       );

@@ -115,6 +115,9 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that hangs with its connections open. */
+  pause(): void;
+  resume(): void;
 }
 
 export async function ownRedis(): Promise<OwnRedis> {
@@ -144,10 +147,13 @@ export async function ownRedis(): Promise<OwnRedis> {
       server = undefined;
       if (s === undefined || s.exitCode !== null) return;
       const exited = once(s, 'exit');
+      s.kill('SIGCONT');
       s.kill('SIGKILL');
       await exited;
     },
     start,
+    pause: () => server?.kill('SIGSTOP'),
+    resume: () => server?.kill('SIGCONT'),
   };
 }
 

@@ -217,6 +217,51 @@ describe('PostgreSQL faults (provider as a child process)', () => {
   });
 });
 
+describe('the request deadline (provider as a child process)', () => {
+  let db: OwnDatabase;
+  let seeded: Seeded;
+  let child: Child;
+  before(async () => {
+    db = await ownDatabase();
+    seeded = await seed(db);
+    // No statement timeout: only the request deadline stands between a lock and the client.
+    child = await startChild({
+      ...seeded.env,
+      SIGNET_DB_STATEMENT_TIMEOUT_MS: '0',
+      SIGNET_REQUEST_TIMEOUT_MS: '1500',
+    });
+  });
+  after(async () => {
+    await child?.stop();
+    await seeded?.storage.close();
+    await db?.drop();
+  });
+
+  it('answers 503 with Retry-After when a request runs past SIGNET_REQUEST_TIMEOUT_MS', async () => {
+    const creds = await granted(child, seeded);
+    const release = await db.lock('nonces');
+    let answers: [Answer, number][];
+    try {
+      answers = await Promise.all(
+        Array.from({ length: 5 }, () => timed(() => whoami(child, creds))),
+      );
+    } finally {
+      await release();
+    }
+    for (const [a, ms] of answers) {
+      assertUnavailable(a, 'whoami past the deadline');
+      assert.ok(ms < 3000, `answered after ${Math.round(ms)} ms`);
+    }
+    // The work that was cut off finishes once the lock is gone; its late answer goes nowhere.
+    await sleep(300);
+    assert.equal((await whoami(child, creds)).status, 200);
+    assert.ok(child.alive());
+    assert.doesNotMatch(child.stdout(), /already sent/);
+    const metrics = await (await fetch(`${child.base}/metrics`)).text();
+    assert.match(metrics, /^signet_request_deadline_exceeded_total [1-9]/m);
+  });
+});
+
 describe('Redis faults (provider as a child process)', () => {
   let db: OwnDatabase;
   let redis: OwnRedis;
@@ -265,6 +310,18 @@ describe('Redis faults (provider as a child process)', () => {
     const replay = await call(first.url, first.init);
     assert.equal(replay.status, 401, `the replay after the restart: ${replay.text}`);
     assert.equal((await call(`${child.base}/readyz`)).status, 200);
+
+    // A Redis that hangs with its connections open: commands time out instead.
+    redis.pause();
+    try {
+      const [a, ms] = await timed(() => whoami(child, creds));
+      assertUnavailable(a, 'whoami with Redis hung');
+      assert.ok(ms < 1500, `answered after ${Math.round(ms)} ms`);
+    } finally {
+      redis.resume();
+    }
+    assert.equal((await until200(() => whoami(child, creds), 5000)).status, 200);
+    assert.ok((await dependencyFailures(child, 'redis', 'timeout')) > 0);
 
     assert.ok(child.alive());
     assert.doesNotMatch(child.stderr(), /Unhandled error event/);
