@@ -81,6 +81,7 @@ export async function openDatabase(
     connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
     // A peer that vanished without closing (a failover, a cut link) is noticed.
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Times are bigint epoch milliseconds, well inside 2^53: read them as numbers, for this
     // pool only (the global pg.types would change it for everyone in the process).
     types: {

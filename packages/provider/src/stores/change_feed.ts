@@ -129,7 +129,11 @@ export class PostgresChangeFeed implements ChangeFeed {
     const { default: pg } = await import('pg');
     // keepAlive: a server that vanished without closing (a failover) is noticed, and caching
     // stops, instead of trusting a feed that will never speak again.
-    const client = new pg.Client({ connectionString: this.#url, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.#url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('notification', () => {
       this.#dirty = true;
     });
