@@ -92,9 +92,10 @@ async function redisLimits(
   onError: (error: unknown) => void,
 ): Promise<{ limits: LoginLimits; ping(): Promise<unknown>; close(): Promise<void> }> {
   const { Redis } = await import('ioredis');
-  const { redisOptions } = await import('./stores/redis_nonces.js');
+  const { redisOptions, waitForReady } = await import('./stores/redis_nonces.js');
   const redis = new Redis(url, redisOptions(timeoutMs));
   redis.on('error', onError);
+  await waitForReady(redis, 2000);
   const windowMs = 15 * 60_000;
   return {
     limits: {

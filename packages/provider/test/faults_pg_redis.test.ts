@@ -46,6 +46,21 @@ async function until200(f: () => Promise<Answer>, ms: number): Promise<Answer> {
   }
 }
 
+/** A login attempt through the form, as a fresh browser makes it. */
+async function login(child: Child, username: string, password: string): Promise<Answer> {
+  const page = await fetch(`${child.base}/login`);
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  return call(`${child.base}/login`, {
+    method: 'POST',
+    headers: { cookie },
+    body: new URLSearchParams({ csrf, username, password, next: '/' }),
+  });
+}
+
 async function granted(child: Child, seeded: Seeded): Promise<Required<Creds>> {
   const r = await exchange(child, seeded);
   assert.ok('creds' in r, 'failed' in r ? `${r.failed.status} ${r.failed.text}` : '');
@@ -301,6 +316,10 @@ describe('Redis faults (provider as a child process)', () => {
     const ready = await call(`${child.base}/readyz`);
     assert.equal(ready.status, 503);
     assert.deepEqual(JSON.parse(ready.text).down, ['redis']);
+    // Logins count failures in Redis: a 503 too, not a 500 and not an unlimited guess.
+    const [refused, loginMs] = await timed(() => login(child, 'alice', 'a wrong password'));
+    assertUnavailable(refused, 'a login with Redis down');
+    assert.ok(loginMs < 1000, `login answered after ${Math.round(loginMs)} ms`);
     assert.ok((await dependencyFailures(child, 'redis', 'connection')) > 0);
 
     // Back, empty: the nonce of `first` is forgotten, but not its timestamp.

@@ -28,6 +28,24 @@ export function redisOptions(timeoutMs: number) {
   };
 }
 
+/**
+ * Waits at most `waitMs` for `redis` to be connected: without an offline queue, a command
+ * sent before then fails. Resolves either way (a Redis that is down means 503s, not a
+ * provider that does not start).
+ */
+export async function waitForReady(redis: Redis, waitMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    redis.once('ready', done);
+  });
+}
+
 // KEYS[1]: the epoch key, KEYS[2]: the nonce's key. ARGV: now (ms), the nonce's time to live
 // (ms), its oauth_timestamp (ms). Answers 1 for a first use, 0 for a replay or a request
 // signed before the epoch.
@@ -103,18 +121,7 @@ export class RedisNonceStore implements NonceStore {
    * A Redis that is down does not stop the start: requests get 503 until it is back.
    */
   async start(waitMs = 2000): Promise<void> {
-    const redis = this.redis;
-    if (redis.status !== 'ready') {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          redis.off('ready', done);
-          resolve();
-        };
-        const timer = setTimeout(done, waitMs);
-        redis.once('ready', done);
-      });
-    }
+    await waitForReady(this.redis, waitMs);
     try {
       await this.redis.set(this.epochKey, String(this.#now()), 'NX');
     } catch {
