@@ -97,6 +97,24 @@ describe('PostgreSQL faults (provider as a child process)', () => {
     assert.equal((await until200(() => whoami(child, creds), 3000)).status, 200);
   });
 
+  it('sees revocations by another process after its change feed connection was terminated', async () => {
+    const creds = await granted(child, seeded);
+    // Cached now: consumer and token come from memory while the feed says nothing changed.
+    assert.equal((await whoami(child, creds)).status, 200);
+    assert.equal((await whoami(child, creds)).status, 200);
+    await db.terminate();
+    await sleep(1500); // the feed reconnects (a retry every second)
+    assert.equal((await until200(() => whoami(child, creds), 3000)).status, 200);
+    assert.ok(await seeded.storage.store.revokeAccessToken(creds.token, Date.now()));
+    const deadline = Date.now() + 2000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await whoami(child, creds)).status;
+      if (status === 200) await sleep(50);
+    }
+    assert.equal(status, 401, 'a revoked token still accepted');
+  });
+
   it('survives terminations under a stream of signed calls and exchanges, losing only requests in flight', async (t) => {
     const creds = await granted(child, seeded);
     const issued: Required<Creds>[] = [];
@@ -144,7 +162,7 @@ describe('PostgreSQL faults (provider as a child process)', () => {
     // Only requests in flight when a backend died may fail: each termination hits at most
     // the pool's 10 connections and the change feed's.
     assert.ok(failed <= terminated, `${failed} failed for ${terminated} terminated backends`);
-    assert.ok(ok > 50, `only ${ok} answered 200`);
+    assert.ok(ok > 20, `only ${ok} answered 200`);
     assert.ok(issued.length > 0, 'no exchange completed');
     // Recovery without a restart, and every token answered 200 is a working token.
     for (const t of issued) assert.equal((await whoami(child, t)).status, 200);
