@@ -15,6 +15,7 @@ import {
   classifyDatabaseError,
   classifyRedisError,
   type DependencyMonitor,
+  DependencyUnavailableError,
   describeCause,
   ThrottledLog,
 } from './stores/unavailable.js';
@@ -78,6 +79,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 /** What `/readyz` says of a failed check: a kind, never an address or a query. */
 function downBecause(name: string, error: unknown): string {
   if (error instanceof Error && error.message.startsWith('no answer within')) return 'timeout';
+  if (error instanceof DependencyUnavailableError) return error.kind;
   const cause = (error as { cause?: unknown }).cause ?? error;
   return (
     (name === 'database' ? classifyDatabaseError(cause) : classifyRedisError(cause)) ?? 'error'

@@ -187,7 +187,11 @@ describe('PostgreSQL faults (provider as a child process)', () => {
       const ready = await call(`${child.base}/readyz`);
       assert.equal(ready.status, 503, ready.text);
       assert.match(ready.headers.get('retry-after') ?? '', /^\d+$/);
-      assert.deepEqual(JSON.parse(ready.text).down, ['database']);
+      assert.deepEqual(JSON.parse(ready.text), {
+        status: 'unavailable',
+        down: ['database'],
+        checks: { database: 'connection' },
+      });
       assert.equal((await call(`${child.base}/healthz`)).status, 200, 'liveness is not readiness');
       // People pages too: a session is looked up in the database.
       const page = await call(`${child.base}/account/applications`, {
@@ -333,7 +337,11 @@ describe('Redis faults (provider as a child process)', () => {
     }
     const ready = await call(`${child.base}/readyz`);
     assert.equal(ready.status, 503);
-    assert.deepEqual(JSON.parse(ready.text).down, ['redis']);
+    assert.deepEqual(JSON.parse(ready.text), {
+      status: 'unavailable',
+      down: ['redis'],
+      checks: { database: 'ok', redis: 'connection' },
+    });
     // Logins count failures in Redis: a 503 too, not a 500 and not an unlimited guess.
     const [refused, loginMs] = await timed(() => login(child, 'alice', 'a wrong password'));
     assertUnavailable(refused, 'a login with Redis down');

@@ -121,10 +121,33 @@ const DATABASE_MESSAGES: Readonly<Record<FailureKind, readonly [string, number]>
   io: ['The database cannot be read or written; try again later.', 10],
 };
 
+/** A {@link StoreUnavailableError} that knows how its dependency failed. */
+export class DependencyUnavailableError extends StoreUnavailableError {
+  readonly kind: FailureKind;
+
+  constructor(
+    message: string,
+    options: {
+      readonly cause: unknown;
+      readonly retryAfter: number;
+      readonly dependency: Dependency;
+      readonly kind: FailureKind;
+    },
+  ) {
+    super(message, options);
+    this.kind = options.kind;
+  }
+}
+
 /** The 503 for a database failure of `kind`, with `cause` kept for the logs. */
 export function databaseUnavailable(kind: FailureKind, cause: unknown): StoreUnavailableError {
   const [message, retryAfter] = DATABASE_MESSAGES[kind];
-  return new StoreUnavailableError(message, { cause, retryAfter, dependency: 'database' });
+  return new DependencyUnavailableError(message, {
+    cause,
+    retryAfter,
+    dependency: 'database',
+    kind,
+  });
 }
 
 /** The 503 for a Redis failure, with `cause` kept for the logs. */
@@ -133,14 +156,12 @@ export function redisUnavailable(kind: FailureKind, cause: unknown): StoreUnavai
     kind === 'timeout'
       ? 'The replay cache (Redis) did not answer in time; try again shortly.'
       : 'The replay cache (Redis) is unavailable; try again shortly.';
-  return new StoreUnavailableError(message, { cause, retryAfter: 2, dependency: 'redis' });
-}
-
-/** The failure kind a {@link StoreUnavailableError} was made for (see {@link FailureKind}). */
-export function failureKind(error: unknown): FailureKind | undefined {
-  if (!isStoreUnavailable(error)) return undefined;
-  const cause = error.cause;
-  return error.dependency === 'redis' ? classifyRedisError(cause) : classifyDatabaseError(cause);
+  return new DependencyUnavailableError(message, {
+    cause,
+    retryAfter: 2,
+    dependency: 'redis',
+    kind,
+  });
 }
 
 /**
