@@ -120,7 +120,7 @@ export interface OwnRedis {
   resume(): void;
 }
 
-export async function ownRedis(): Promise<OwnRedis> {
+export async function ownRedis(options: { readonly started?: boolean } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let server: ChildProcess | undefined;
   const start = async () => {
@@ -139,7 +139,7 @@ export async function ownRedis(): Promise<OwnRedis> {
       await sleep(20);
     }
   };
-  await start();
+  if (options.started !== false) await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {

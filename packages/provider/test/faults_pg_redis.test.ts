@@ -378,3 +378,39 @@ describe('Redis faults (provider as a child process)', () => {
     );
   });
 });
+
+describe('Redis down when the provider starts (provider as a child process)', () => {
+  let db: OwnDatabase;
+  let redis: OwnRedis;
+  let seeded: Seeded;
+  let child: Child;
+  before(async () => {
+    db = await ownDatabase();
+    redis = await ownRedis({ started: false });
+    seeded = await seed(db);
+    child = await startChild({ ...seeded.env, SIGNET_REDIS_URL: redis.url });
+  });
+  after(async () => {
+    await child?.stop();
+    await seeded?.storage.close();
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('starts, answers 503 until Redis is there, then serves without a restart', async () => {
+    const rt = await signedCall(`${child.base}/oauth/request_token`, seeded.consumer, {
+      method: 'POST',
+      callback: 'oob',
+    });
+    assertUnavailable(rt, 'a request token with no Redis');
+    assert.equal((await call(`${child.base}/readyz`)).status, 503);
+    await redis.start();
+    const ready = await until200(() => call(`${child.base}/readyz`), 5000);
+    assert.equal(ready.status, 200, ready.text);
+    await sleep(1100); // anything signed in the second Redis was first seen counts as older
+    const creds = await granted(child, seeded);
+    assert.equal((await whoami(child, creds)).status, 200);
+    assert.ok(child.alive());
+    assert.doesNotMatch(child.stderr(), /Unhandled error event/);
+  });
+});

@@ -68,9 +68,10 @@ return 0
  * A Redis that loses its data (restarted without persistence, flushed, failed over to an
  * empty replica) forgets the nonces of the current window, and a request accepted before
  * would be accepted again. An epoch key guards against it: written once with the time it was
- * created and never expiring, it is missing exactly when Redis lost its data. The nonce
- * check, one Lua script, re-creates it with the current time and refuses every request whose
- * `oauth_timestamp` is not after it: nothing signed before the loss is accepted again. The
+ * created and never expiring, it is missing exactly when Redis lost its data. Each
+ * (re)connection and each nonce check (one Lua script) re-creates it with the current time
+ * if it is missing, and the check refuses every request whose `oauth_timestamp` is not after
+ * it: nothing signed before the loss is accepted again. The
  * cost: for one timestamp window after a loss (or a first start), a request signed before
  * that moment, or by a client whose clock is behind by more than the time since, is refused
  * as a replay; clients that sign again succeed.
@@ -92,6 +93,17 @@ export class RedisNonceStore implements NonceStore {
     this.#now = options.now ?? Date.now;
     this.#monitor = options.monitor;
     redis.defineCommand('signetUseNonce', { numberOfKeys: 2, lua: USE_NONCE });
+    // On every (re)connection: a Redis that came back empty gets its epoch now, rather than
+    // at the first request, which would then be refused for being signed in that second.
+    redis.on('ready', () => void this.#writeEpoch());
+  }
+
+  async #writeEpoch(): Promise<void> {
+    try {
+      await this.redis.set(this.epochKey, String(this.#now()), 'NX');
+    } catch {
+      // Down again: the nonce check writes it when Redis is back.
+    }
   }
 
   /**
@@ -117,16 +129,13 @@ export class RedisNonceStore implements NonceStore {
   }
 
   /**
-   * Waits (at most `waitMs`) for the connection and writes the epoch key if there is none.
+   * Waits (at most `waitMs`) for the connection and writes the epoch key if there is none
+   * (as every reconnection does).
    * A Redis that is down does not stop the start: requests get 503 until it is back.
    */
   async start(waitMs = 2000): Promise<void> {
     await waitForReady(this.redis, waitMs);
-    try {
-      await this.redis.set(this.epochKey, String(this.#now()), 'NX');
-    } catch {
-      // Down: the nonce check writes it when Redis is back.
-    }
+    await this.#writeEpoch();
   }
 
   /** @inheritdoc */
