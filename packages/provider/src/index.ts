@@ -18,7 +18,7 @@ export {
 export { KEY_FILE_NAME, loadMasterKey } from './crypto/key_file.js';
 export { hashPassword, verifyPassword } from './crypto/password.js';
 export { deriveKey, SecretBox } from './crypto/secret_box.js';
-export type { OpenDatabase } from './db/connect.js';
+export type { OpenDatabase, OpenDatabaseOptions } from './db/connect.js';
 export { migrateToLatest, openDatabase } from './db/connect.js';
 export { migrationProvider } from './db/migrations.js';
 export type { Database, Dialect } from './db/schema.js';
