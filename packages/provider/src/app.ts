@@ -1,6 +1,7 @@
 import type { OAuthStore } from '@signet/server';
 import { useRawBodies } from '@signet/server/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKey } from './crypto/secret_box.js';
@@ -9,6 +10,15 @@ import { registerTokenRoutes } from './http/protocol.js';
 import { registerRegistrationRoutes } from './http/registration.js';
 import type { OpenStore } from './stores/open.js';
 import { SqlSessionStore } from './stores/sql_sessions.js';
+import {
+  asUnavailable,
+  classifyDatabaseError,
+  classifyRedisError,
+  type DependencyMonitor,
+  DependencyUnavailableError,
+  describeCause,
+  ThrottledLog,
+} from './stores/unavailable.js';
 import { sqlPagesBackend } from './web/backend.js';
 import { registerDiscovery } from './web/discovery.js';
 import { Metrics } from './web/metrics.js';
@@ -33,6 +43,13 @@ export interface AppOptions {
   /** Failed-login limits; in memory when absent. */
   readonly loginLimits?: LoginLimits;
   readonly metrics?: Metrics;
+  /** Told of dependency failures that reached the HTTP layer untranslated. */
+  readonly monitor?: DependencyMonitor;
+  /**
+   * What `/readyz` checks besides the database (`SELECT 1`): e.g. `redis`, a `PING` on each
+   * Redis connection. Each rejects when its dependency is down.
+   */
+  readonly readiness?: Readonly<Record<string, () => Promise<unknown>>>;
 }
 
 /** What every route module of the protocol side gets. */
@@ -46,6 +63,28 @@ export interface RouteContext {
 
 /** Body limit of protocol and API requests. */
 const API_BODY_LIMIT = 1024 * 1024;
+
+/** How long `/readyz` waits for each dependency. */
+const READY_TIMEOUT_MS = 1000;
+
+/** Rejects with a timeout when `promise` takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** What `/readyz` says of a failed check: a kind, never an address or a query. */
+function downBecause(name: string, error: unknown): string {
+  if (error instanceof Error && error.message.startsWith('no answer within')) return 'timeout';
+  if (error instanceof DependencyUnavailableError) return error.kind;
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  return (
+    (name === 'database' ? classifyDatabaseError(cause) : classifyRedisError(cause)) ?? 'error'
+  );
+}
 
 /**
  * The provider as a Fastify app: people pages (form bodies parsed), the OAuth protocol and
@@ -81,7 +120,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.countRequest(route, status);
-    if (requestLog !== undefined && route !== '/healthz' && route !== '/metrics') {
+    if (
+      requestLog !== undefined &&
+      route !== '/healthz' &&
+      route !== '/readyz' &&
+      route !== '/metrics'
+    ) {
       requestLog.info(
         { method: req.method, route, status, ms: Math.round(reply.elapsedTime) },
         'request',
@@ -97,13 +141,90 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const message = error instanceof Error ? error.message : 'Bad request.';
       return reply.code(status).type('text/plain; charset=utf-8').send(message);
     }
+    // A dependency that failed (pages, the API's own queries, the Redis login limits) is a
+    // 503 the client may retry; only a bug is a 500. The stores already logged the cause.
+    const unavailable = asUnavailable(error, options.monitor);
+    if (unavailable !== undefined) {
+      return reply
+        .code(503)
+        .header('retry-after', String(Math.max(1, Math.ceil(unavailable.retryAfter))))
+        .header('cache-control', 'no-store')
+        .type('text/plain; charset=utf-8')
+        .send(unavailable.message);
+    }
     options.logger?.error({ err: error, route: req.routeOptions.url }, 'request failed');
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error.');
   });
 
+  // The request deadline: whatever a request waits for, its client hears within
+  // SIGNET_REQUEST_TIMEOUT_MS. The work goes on until its own timeouts end it; its late
+  // answer is dropped. The gateway's upstream call has its own limit.
+  const deadlineMs = config.timeouts.requestMs;
+  if (deadlineMs > 0) {
+    // Fastify warns of a late answer on the reply's logger: expected after a deadline.
+    const quiet = options.logger?.child({}, { level: 'error' });
+    app.addHook('onRequest', (req, reply, done) => {
+      if (config.upstream !== undefined && req.routeOptions.url === '/api/*') return done();
+      const timer = setTimeout(() => {
+        if (reply.sent || reply.raw.headersSent) return;
+        metrics.requestDeadlines.inc();
+        if (quiet !== undefined) reply.log = quiet;
+        options.logger?.warn(
+          { route: req.routeOptions.url, ms: deadlineMs },
+          'request deadline exceeded',
+        );
+        reply
+          .code(503)
+          .header('retry-after', '1')
+          .header('cache-control', 'no-store')
+          .type('text/plain; charset=utf-8')
+          .send('The server did not finish in time; try again shortly.');
+      }, deadlineMs);
+      timer.unref();
+      reply.raw.once('close', () => clearTimeout(timer));
+      done();
+    });
+  }
+
   app.get('/healthz', async (_req, reply) => {
+    // Liveness only: the process answers. Whether it can serve is /readyz's question.
     reply.header('cache-control', 'no-store');
     return { status: 'ok' };
+  });
+
+  const checks: Record<string, () => Promise<unknown>> = {
+    database: () => sql`select 1`.execute(storage.store.db),
+    ...options.readiness,
+  };
+  const readyLog = new ThrottledLog(options.logger);
+  app.get('/readyz', async (_req, reply) => {
+    const names = Object.keys(checks);
+    const results = await Promise.allSettled(
+      names.map((name) => within(Promise.resolve().then(checks[name]!), READY_TIMEOUT_MS)),
+    );
+    const report: Record<string, string> = {};
+    const down: string[] = [];
+    results.forEach((r, i) => {
+      const name = names[i]!;
+      if (r.status === 'fulfilled') {
+        report[name] = 'ok';
+        return;
+      }
+      report[name] = downBecause(name, r.reason);
+      down.push(name);
+      // Probes come every few seconds while a dependency is down: one line per interval.
+      readyLog.warn(
+        `readyz:${name}`,
+        { dependency: name, ...describeCause((r.reason as { cause?: unknown }).cause ?? r.reason) },
+        'not ready',
+      );
+    });
+    reply.header('cache-control', 'no-store');
+    if (down.length === 0) return { status: 'ok', checks: report };
+    return reply
+      .code(503)
+      .header('retry-after', '2')
+      .send({ status: 'unavailable', down, checks: report });
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { isStoreUnavailable } from '@signet/server';
 import { loadConfig } from './config.js';
 import { randomToken } from './credentials.js';
 import { ProviderError } from './errors.js';
@@ -8,6 +9,7 @@ import { isPermission, PERMISSIONS } from './permissions.js';
 import { reviewToken } from './review.js';
 import { openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
+import { describeCause } from './stores/unavailable.js';
 
 const USAGE = `Usage: signet-provider <command> [options] [--json]
 
@@ -419,6 +421,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) return fail(2, e.message);
     if (e instanceof ProviderError) return fail(1, e.message);
+    // An administrator needs the driver's own words (refused, no such role ...).
+    if (isStoreUnavailable(e)) return fail(1, `${e.message} (${describeCause(e.cause).cause})`);
     return fail(1, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   } finally {
     await opened?.close();

@@ -30,6 +30,20 @@ export interface Config {
   readonly openConsumers: boolean;
   readonly dynamicRegistration: boolean;
   readonly upstream: string | undefined;
+  /** How long a failing or slow dependency may hold a request; see {@link Timeouts}. */
+  readonly timeouts: Timeouts;
+}
+
+/** Time limits, in milliseconds; 0 turns one off. */
+export interface Timeouts {
+  /** `SIGNET_DB_STATEMENT_TIMEOUT_MS`: a PostgreSQL statement, lock waits included. */
+  readonly statementMs: number;
+  /** `SIGNET_DB_ACQUIRE_TIMEOUT_MS`: waiting for a PostgreSQL connection of the pool. */
+  readonly acquireMs: number;
+  /** `SIGNET_REDIS_TIMEOUT_MS`: a Redis command. */
+  readonly redisMs: number;
+  /** `SIGNET_REQUEST_TIMEOUT_MS`: a whole request (the gateway's upstream call excepted). */
+  readonly requestMs: number;
 }
 
 /** The environment as `process.env` gives it. */
@@ -87,6 +101,23 @@ function httpUrl(value: string, ctx: z.RefinementCtx, what: string): URL | typeo
   }
   return url;
 }
+
+const millis = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > 86_400_000) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected whole milliseconds (0 for no limit), got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
 
 const schema = z.object({
   PORT: z
@@ -183,6 +214,10 @@ const schema = z.object({
       const url = httpUrl(value, ctx, 'http(s)');
       return url === z.NEVER ? z.NEVER : url.href.replace(/\/+$/, '');
     }),
+  SIGNET_DB_STATEMENT_TIMEOUT_MS: millis(5000),
+  SIGNET_DB_ACQUIRE_TIMEOUT_MS: millis(2000),
+  SIGNET_REDIS_TIMEOUT_MS: millis(500),
+  SIGNET_REQUEST_TIMEOUT_MS: millis(10_000),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -230,5 +265,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     openConsumers: c.SIGNET_OPEN_CONSUMERS,
     dynamicRegistration: c.SIGNET_DYNAMIC_REGISTRATION,
     upstream: c.SIGNET_UPSTREAM,
+    timeouts: {
+      statementMs: c.SIGNET_DB_STATEMENT_TIMEOUT_MS,
+      acquireMs: c.SIGNET_DB_ACQUIRE_TIMEOUT_MS,
+      redisMs: c.SIGNET_REDIS_TIMEOUT_MS,
+      requestMs: c.SIGNET_REQUEST_TIMEOUT_MS,
+    },
   };
 }

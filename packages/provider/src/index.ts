@@ -4,7 +4,7 @@
  * and for tools; the server itself starts with `npm start`, the admin CLI is `signet-provider`.
  * @packageDocumentation
  */
-export type { Config, DatabaseConfig, Env, LoadConfigOptions } from './config.js';
+export type { Config, DatabaseConfig, Env, LoadConfigOptions, Timeouts } from './config.js';
 export { loadConfig, MIN_SECRET_KEY_LENGTH } from './config.js';
 export {
   generateKey,
@@ -18,7 +18,7 @@ export {
 export { KEY_FILE_NAME, loadMasterKey } from './crypto/key_file.js';
 export { hashPassword, verifyPassword } from './crypto/password.js';
 export { deriveKey, SecretBox } from './crypto/secret_box.js';
-export type { OpenDatabase } from './db/connect.js';
+export type { OpenDatabase, OpenDatabaseOptions } from './db/connect.js';
 export { migrateToLatest, openDatabase } from './db/connect.js';
 export { migrationProvider } from './db/migrations.js';
 export type { Database, Dialect } from './db/schema.js';

@@ -6,6 +6,8 @@ import { CachedStore, type NonceTable, WriteBehindNonces } from './stores/cache.
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
+import { DependencyEvents, describeCause, ThrottledLog } from './stores/unavailable.js';
+import { Metrics } from './web/metrics.js';
 import type { LoginLimits } from './web/pages.js';
 import { RedisFailureLimiter } from './web/rate_limit.js';
 
@@ -27,9 +29,15 @@ export async function openProvider(
   options: { readonly logger?: Logger | undefined; readonly now?: () => number } = {},
 ): Promise<Provider> {
   const now = options.now ?? Date.now;
-  const storage = await openStore(config, { now });
+  const metrics = new Metrics();
+  const events = new DependencyEvents(options.logger, (d, k) =>
+    metrics.countDependencyFailure(d, k),
+  );
+  const storage = await openStore(config, { now, events });
+  // Throttled: while the database is down, the feed retries (and fails) every second.
+  const feedLog = new ThrottledLog(options.logger);
   const feed = await changeFeedFor(config.database, (e) =>
-    options.logger?.warn({ err: e }, 'database change feed interrupted'),
+    feedLog.warn('change-feed', describeCause(e), 'database change feed interrupted'),
   );
   const sql = storage.store;
   // One process owns a SQLite file, so memory can be the nonce authority there; PostgreSQL
@@ -40,7 +48,15 @@ export async function openProvider(
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
   // Several instances share Redis; their login limits must too.
-  const redis = config.redisUrl === undefined ? undefined : await redisLimits(config.redisUrl);
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : await redisLimits(
+          config.redisUrl,
+          config.timeouts.redisMs,
+          events.connectionError('redis'),
+        );
+  const nonceRedis = storage.redisNonces?.redis;
   const app = await buildApp({
     config,
     storage,
@@ -49,6 +65,13 @@ export async function openProvider(
     ...(redis !== undefined && { loginLimits: redis.limits }),
     logger: options.logger,
     now,
+    metrics,
+    monitor: events,
+    ...(redis !== undefined && {
+      readiness: {
+        redis: () => Promise.all([redis.ping(), nonceRedis?.ping()]),
+      },
+    }),
   });
   return {
     app,
@@ -63,9 +86,16 @@ export async function openProvider(
   };
 }
 
-async function redisLimits(url: string): Promise<{ limits: LoginLimits; close(): Promise<void> }> {
+async function redisLimits(
+  url: string,
+  timeoutMs: number,
+  onError: (error: unknown) => void,
+): Promise<{ limits: LoginLimits; ping(): Promise<unknown>; close(): Promise<void> }> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const { redisOptions, waitForReady } = await import('./stores/redis_nonces.js');
+  const redis = new Redis(url, redisOptions(timeoutMs));
+  redis.on('error', onError);
+  await waitForReady(redis, 2000);
   const windowMs = 15 * 60_000;
   return {
     limits: {
@@ -80,8 +110,9 @@ async function redisLimits(url: string): Promise<{ limits: LoginLimits; close():
         prefix: 'signet:login-addr:',
       }),
     },
+    ping: () => redis.ping(),
     close: async () => {
-      await redis.quit();
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       openConsumers: true,
       dynamicRegistration: true,
       upstream: undefined,
+      timeouts: { statementMs: 5000, acquireMs: 2000, redisMs: 500, requestMs: 10_000 },
     });
   });
 
@@ -48,6 +49,10 @@ describe('loadConfig', () => {
         SIGNET_OPEN_CONSUMERS: 'false',
         SIGNET_DYNAMIC_REGISTRATION: 'no',
         SIGNET_UPSTREAM: 'http://127.0.0.1:3000',
+        SIGNET_DB_STATEMENT_TIMEOUT_MS: '750',
+        SIGNET_DB_ACQUIRE_TIMEOUT_MS: '0',
+        SIGNET_REDIS_TIMEOUT_MS: '250',
+        SIGNET_REQUEST_TIMEOUT_MS: '3000',
       }),
       {
         port: 9000,
@@ -60,6 +65,7 @@ describe('loadConfig', () => {
         openConsumers: false,
         dynamicRegistration: false,
         upstream: 'http://127.0.0.1:3000',
+        timeouts: { statementMs: 750, acquireMs: 0, redisMs: 250, requestMs: 3000 },
       },
     );
   });
@@ -114,6 +120,12 @@ describe('loadConfig', () => {
     configError({ SIGNET_REDIS_URL: 'localhost:6379' }, 'SIGNET_REDIS_URL', 'redis://');
     configError({ SIGNET_SECRET_KEY: 'short' }, 'SIGNET_SECRET_KEY', '32 characters');
     configError({ SIGNET_UPSTREAM: 'not a url' }, 'SIGNET_UPSTREAM');
+    configError(
+      { SIGNET_DB_STATEMENT_TIMEOUT_MS: '5s' },
+      'SIGNET_DB_STATEMENT_TIMEOUT_MS',
+      'milliseconds',
+    );
+    configError({ SIGNET_REQUEST_TIMEOUT_MS: '-1' }, 'SIGNET_REQUEST_TIMEOUT_MS');
   });
 
   it('reports every bad variable at once', () => {

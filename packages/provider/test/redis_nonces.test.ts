@@ -11,14 +11,18 @@ describe('RedisNonceStore (real Redis)', () => {
   const prefix = `signet-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
   const clock = Date.now();
   let nonces: RedisNonceStore;
-  before(() => {
+  before(async () => {
     nonces = RedisNonceStore.connect(REDIS_URL, { prefix, now: () => clock });
+    await nonces.start();
+    // As if this Redis had kept its data for ten minutes: requests of the last minute pass.
+    await nonces.redis.set(nonces.epochKey, String(clock - 600_000));
   });
   after(async () => {
     const keys = await nonces.redis.keys(`${prefix}*`);
     if (keys.length > 0) await nonces.redis.del(...keys);
     await nonces.close();
   });
+  const second = String(Math.floor(clock / 1000));
   const nonce = () => ({
     consumerKey: `ck-${randomBytes(4).toString('hex')}`,
     token: 'tk',
@@ -37,14 +41,14 @@ describe('RedisNonceStore (real Redis)', () => {
     const base = randomBytes(4).toString('hex');
     assert.equal(
       await nonces.useNonce(
-        { consumerKey: `${base}:a`, token: 'b', timestamp: '1', nonce: 'c' },
+        { consumerKey: `${base}:a`, token: 'b', timestamp: second, nonce: 'c' },
         clock + 60_000,
       ),
       true,
     );
     assert.equal(
       await nonces.useNonce(
-        { consumerKey: base, token: 'a:b', timestamp: '1', nonce: 'c' },
+        { consumerKey: base, token: 'a:b', timestamp: second, nonce: 'c' },
         clock + 60_000,
       ),
       true,
@@ -53,7 +57,7 @@ describe('RedisNonceStore (real Redis)', () => {
   it('lets Redis expire the key with the replay window', async () => {
     const n = nonce();
     assert.equal(await nonces.useNonce(n, clock + 60_000), true);
-    const keys = await nonces.redis.keys(`${prefix}*`);
+    const keys = (await nonces.redis.keys(`${prefix}*`)).filter((k) => k !== nonces.epochKey);
     const ttls = await Promise.all(keys.map((k) => nonces.redis.pttl(k)));
     assert.ok(
       ttls.every((t) => t > 0 && t <= 60_000),
@@ -86,6 +90,39 @@ describe('RedisNonceStore (real Redis)', () => {
       assert.equal(await nonces.useNonce(n, clock + 60_000), false);
     } finally {
       await close();
+    }
+  });
+
+  it('refuses what was signed before Redis lost its data, and accepts what comes after', async () => {
+    // A Redis restarted without persistence: every key gone, the epoch key with them.
+    let now = clock;
+    const lossy = RedisNonceStore.connect(REDIS_URL, {
+      prefix: `${prefix}lossy:`,
+      now: () => now,
+    });
+    try {
+      await lossy.start();
+      await lossy.redis.set(lossy.epochKey, String(clock - 600_000));
+      const before = { ...nonce(), timestamp: String(Math.floor(clock / 1000) - 5) };
+      assert.equal(await lossy.useNonce(before, clock + 60_000), true);
+      await lossy.redis.del(...(await lossy.redis.keys(`${prefix}lossy:*`)));
+      now = clock + 2000;
+      assert.equal(await lossy.useNonce(before, clock + 60_000), false, 'the replay');
+      assert.equal(
+        await lossy.useNonce(
+          { ...nonce(), timestamp: String(Math.floor(clock / 1000)) },
+          clock + 60_000,
+        ),
+        false,
+        'anything signed before the loss was noticed',
+      );
+      const after = { ...nonce(), timestamp: String(Math.floor(clock / 1000) + 3) };
+      assert.equal(await lossy.useNonce(after, clock + 60_000), true);
+      assert.equal(await lossy.useNonce(after, clock + 60_000), false);
+      assert.equal(await lossy.redis.get(lossy.epochKey), String(clock + 2000));
+    } finally {
+      await lossy.redis.del(...(await lossy.redis.keys(`${prefix}lossy:*`)));
+      await lossy.close();
     }
   });
 });

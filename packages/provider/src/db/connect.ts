@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { ProviderError } from '../errors.js';
+import { type DependencyMonitor, guardDialect } from '../stores/unavailable.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, Dialect } from './schema.js';
 
@@ -17,13 +18,39 @@ export interface OpenDatabase {
 
 const INT8_OID = 20;
 
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /**
+   * PostgreSQL: milliseconds a statement (lock waits included) may run before the server
+   * cancels it; 0 for no limit. 5000 by default.
+   */
+  readonly statementTimeoutMs?: number;
+  /**
+   * PostgreSQL: milliseconds a query may wait for a pooled connection (or for a new one to
+   * connect) before it fails; 0 for no limit. 2000 by default.
+   */
+  readonly acquireTimeoutMs?: number;
+  /** Told of every failure of the database that a query saw. */
+  readonly monitor?: DependencyMonitor | undefined;
+  /**
+   * Told of errors outside any query: a pooled connection that was lost while idle or between
+   * two queries, a failed rollback. Without a listener pg would crash the process on these.
+   */
+  readonly onConnectionError?: ((error: unknown) => void) | undefined;
+}
+
 /**
  * Opens the database of `config`: a better-sqlite3 file (its folder is created) or a pg pool.
  * Does not migrate; see {@link migrateToLatest}.
  *
  * @example const { db, dialect, close } = await openDatabase(config.database);
  */
-export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions = {},
+): Promise<OpenDatabase> {
+  const onConnectionError = options.onConnectionError ?? (() => {});
+  const guard = { monitor: options.monitor, onRollbackFailure: onConnectionError };
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') {
       // Password hashes and encrypted secrets are nobody else's business: a private folder
@@ -37,7 +64,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({
+      dialect: guardDialect(new SqliteDialect({ database: sqlite }), guard),
+    });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   // Loaded only for PostgreSQL: the CLI on the SQLite default starts faster without it.
@@ -45,6 +74,14 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
+    // A lock or a slow query answers 503 after this long instead of holding a connection
+    // (and the requests queued behind it) for as long as it lasts.
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    // Waiting for a connection of the pool (all busy) or for a new one to connect.
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 2000,
+    // A peer that vanished without closing (a failover, a cut link) is noticed.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Times are bigint epoch milliseconds, well inside 2^53: read them as numbers, for this
     // pool only (the global pg.types would change it for everyone in the process).
     types: {
@@ -54,7 +91,18 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // pg emits 'error' on a pooled connection that the server closed (pg_terminate_backend, a
+  // restart, a failover, an idle timeout): on the pool while the connection is idle, on the
+  // connection itself while it is checked out between two queries. An 'error' event nobody
+  // listens to ends the process, so both always have a listener; the pool drops the broken
+  // connection and opens a new one on the next query.
+  pool.on('error', onConnectionError);
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+  });
+  const db = new Kysely<Database>({
+    dialect: guardDialect(new PostgresDialect({ pool }), guard),
+  });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
@@ -64,14 +112,30 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
  * @example const applied = await migrateToLatest(db, 'sqlite');
  */
 export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  // Kysely looks for its bookkeeping tables in every schema it can see; where two schemas of
-  // one database hold providers (tests, staging beside production), it would find the other
-  // one's and then fail on its own search_path. Name the schema outright.
-  const schema =
-    dialect === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-          ?.schema
-      : undefined;
+  if (dialect === 'sqlite') return migrate(db, dialect, undefined);
+  // On one connection, without the pool's statement timeout: a migration may rewrite a big
+  // table for longer than any request should wait. RESET goes back to the connection's own.
+  return db.connection().execute(async (conn) => {
+    await sql`set statement_timeout = 0`.execute(conn);
+    try {
+      // Kysely looks for its bookkeeping tables in every schema it can see; where two schemas
+      // of one database hold providers (tests, staging beside production), it would find the
+      // other one's and then fail on its own search_path. Name the schema outright.
+      const schema = (
+        await sql<{ schema: string }>`select current_schema() as schema`.execute(conn)
+      ).rows[0]?.schema;
+      return await migrate(conn, dialect, schema);
+    } finally {
+      await sql`reset statement_timeout`.execute(conn).catch(() => {});
+    }
+  });
+}
+
+async function migrate(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  schema: string | undefined,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider(dialect),

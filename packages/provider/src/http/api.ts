@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import { formEncode, isFormContentType, OAuthError, parseFormEncoded } from '@signet/core';
-import { createResourceEndpoint, type OAuthStore, type ResourceAccess } from '@signet/server';
+import {
+  createResourceEndpoint,
+  isStoreUnavailable,
+  type OAuthStore,
+  type ResourceAccess,
+} from '@signet/server';
 import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -99,7 +104,10 @@ export function registerApiRoutes(
     publicUrl: ctx.config.publicUrl,
     clock: ctx.now,
     anonymous: true,
-    onError: (error) => ctx.logger?.error({ err: error }, 'resource check failed'),
+    // A dependency failure is a 503 that its store logged already (throttled).
+    onError: (error) => {
+      if (!isStoreUnavailable(error)) ctx.logger?.error({ err: error }, 'resource check failed');
+    },
   });
 
   // Runs the OAuth check; answers the refusal itself and returns undefined, or the access.

@@ -5,6 +5,7 @@ import {
   createRequestTokenEndpoint,
   type Endpoint,
   type EndpointOptions,
+  isStoreUnavailable,
   jsonResponse,
   type OAuthRequest,
   type OAuthStore,
@@ -32,7 +33,10 @@ export function registerTokenRoutes(
     store,
     publicUrl: ctx.config.publicUrl,
     clock: ctx.now,
-    onError: (error) => ctx.logger?.error({ err: error }, 'token endpoint failed'),
+    // A dependency failure is a 503 that its store logged already (throttled).
+    onError: (error) => {
+      if (!isStoreUnavailable(error)) ctx.logger?.error({ err: error }, 'token endpoint failed');
+    },
   };
   // Launchpad's lengths: 20-character keys, 80-character secrets.
   const tokens = { generateToken: generateKey, generateSecret };

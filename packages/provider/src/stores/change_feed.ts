@@ -127,14 +127,31 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   async #connect(): Promise<void> {
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: this.#url });
+    // keepAlive: a server that vanished without closing (a failover) is noticed, and caching
+    // stops, instead of trusting a feed that will never speak again.
+    const client = new pg.Client({
+      connectionString: this.#url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     client.on('notification', () => {
       this.#dirty = true;
     });
+    // Always listened to: an 'error' event without a listener would end the process.
     client.on('error', (e) => this.#lost(e));
     client.on('end', () => this.#lost(undefined));
-    await client.connect();
-    await client.query('LISTEN signet_changes');
+    try {
+      await client.connect();
+      await client.query('LISTEN signet_changes');
+    } catch (e) {
+      // Connected but not listening is of no use: close it rather than leak it.
+      await client.end().catch(() => {});
+      throw e;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
     this.#client = client;
     this.#connected = true;
     // Anything may have changed while no one was listening.
@@ -167,7 +184,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   async close(): Promise<void> {
     this.#closed = true;
     this.#connected = false;
-    await this.#client?.end();
+    await this.#client?.end().catch(() => {});
   }
 }
 

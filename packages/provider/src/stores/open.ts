@@ -4,6 +4,7 @@ import { SecretBox } from '../crypto/secret_box.js';
 import { migrateToLatest, openDatabase } from '../db/connect.js';
 import type { RedisNonceStore } from './redis_nonces.js';
 import { SqlStore } from './sql.js';
+import type { DependencyEvents } from './unavailable.js';
 
 /** What {@link openStore} opened. */
 export interface OpenStore {
@@ -12,6 +13,8 @@ export interface OpenStore {
   readonly migrated: readonly string[];
   /** The master key, for deriving other keys (session cookies ...) with `deriveKey`. */
   readonly masterKey: string;
+  /** The Redis nonce store, with `SIGNET_REDIS_URL` (for readiness checks). */
+  readonly redisNonces: RedisNonceStore | undefined;
   /** Closes the database and Redis connections. */
   close(): Promise<void>;
 }
@@ -26,17 +29,33 @@ export interface OpenStore {
  */
 export async function openStore(
   config: Config,
-  options: { readonly now?: () => number } = {},
+  options: { readonly now?: () => number; readonly events?: DependencyEvents } = {},
 ): Promise<OpenStore> {
   const masterKey = loadMasterKey(config.secretKey, config.dataDir);
-  const { db, dialect, close: closeDb } = await openDatabase(config.database);
+  const { events } = options;
+  const {
+    db,
+    dialect,
+    close: closeDb,
+  } = await openDatabase(config.database, {
+    statementTimeoutMs: config.timeouts.statementMs,
+    acquireTimeoutMs: config.timeouts.acquireMs,
+    monitor: events,
+    onConnectionError: events?.connectionError('database'),
+  });
   let nonces: RedisNonceStore | undefined;
   try {
     const migrated = await migrateToLatest(db, dialect);
     if (config.redisUrl !== undefined) {
       // ioredis is loaded only when configured, like pg.
       const { RedisNonceStore } = await import('./redis_nonces.js');
-      nonces = RedisNonceStore.connect(config.redisUrl);
+      nonces = RedisNonceStore.connect(config.redisUrl, {
+        timeoutMs: config.timeouts.redisMs,
+        monitor: events,
+        ...(options.now !== undefined && { now: options.now }),
+        ...(events !== undefined && { onError: events.connectionError('redis') }),
+      });
+      await nonces.start();
     }
     const store = new SqlStore({
       db,
@@ -49,6 +68,7 @@ export async function openStore(
       store,
       migrated,
       masterKey,
+      redisNonces: nonces,
       async close() {
         await Promise.all([closeDb(), nonces?.close()]);
       },

@@ -32,9 +32,25 @@ export class Metrics {
     labelNames: ['problem'] as const,
     registers: [this.registry],
   });
+  readonly dependencyFailures = new Counter({
+    name: 'signet_dependency_failures_total',
+    help: 'Operations that failed because a dependency was unavailable, by dependency (database, redis) and kind (connection, timeout, busy, full, io).',
+    labelNames: ['dependency', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDeadlines = new Counter({
+    name: 'signet_request_deadline_exceeded_total',
+    help: 'Requests answered 503 because they ran past SIGNET_REQUEST_TIMEOUT_MS.',
+    registers: [this.registry],
+  });
 
   constructor(options: { readonly processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a failure of a dependency (see {@link Metrics.dependencyFailures}). */
+  countDependencyFailure(dependency: string, kind: string): void {
+    this.dependencyFailures.inc({ dependency, kind });
   }
 
   /** Counts one answered request (see {@link Metrics.requests}). */
