@@ -45,7 +45,7 @@ export interface RouteContext {
 }
 
 /** Body limit of protocol and API requests. */
-const API_BODY_LIMIT = 1024 * 1024;
+export const API_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The provider as a Fastify app: people pages (form bodies parsed), the OAuth protocol and

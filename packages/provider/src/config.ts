@@ -30,6 +30,12 @@ export interface Config {
   readonly openConsumers: boolean;
   readonly dynamicRegistration: boolean;
   readonly upstream: string | undefined;
+  /** `SIGNET_UPSTREAM_TIMEOUT` in milliseconds: how long the gateway waits for the upstream. */
+  readonly upstreamTimeoutMs: number;
+  /** PLAINTEXT on the RFC 5849 endpoints and the API even when the public URL is http:. */
+  readonly allowInsecurePlaintext: boolean;
+  /** The API refuses non-form bodies without `oauth_body_hash`. */
+  readonly requireBodyHash: boolean;
 }
 
 /** The environment as `process.env` gives it. */
@@ -183,6 +189,23 @@ const schema = z.object({
       const url = httpUrl(value, ctx, 'http(s)');
       return url === z.NEVER ? z.NEVER : url.href.replace(/\/+$/, '');
     }),
+  SIGNET_UPSTREAM_TIMEOUT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return 30;
+      const n = Number(value.trim());
+      if (!/^\d+(?:\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 3600) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number of seconds above 0 and at most 3600, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  SIGNET_ALLOW_INSECURE_PLAINTEXT: flag(false),
+  SIGNET_REQUIRE_BODY_HASH: flag(false),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -230,5 +253,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     openConsumers: c.SIGNET_OPEN_CONSUMERS,
     dynamicRegistration: c.SIGNET_DYNAMIC_REGISTRATION,
     upstream: c.SIGNET_UPSTREAM,
+    upstreamTimeoutMs: Math.round(c.SIGNET_UPSTREAM_TIMEOUT * 1000),
+    allowInsecurePlaintext: c.SIGNET_ALLOW_INSECURE_PLAINTEXT,
+    requireBodyHash: c.SIGNET_REQUIRE_BODY_HASH,
   };
 }

@@ -32,6 +32,9 @@ describe('loadConfig', () => {
       openConsumers: true,
       dynamicRegistration: true,
       upstream: undefined,
+      upstreamTimeoutMs: 30_000,
+      allowInsecurePlaintext: false,
+      requireBodyHash: false,
     });
   });
 
@@ -48,6 +51,9 @@ describe('loadConfig', () => {
         SIGNET_OPEN_CONSUMERS: 'false',
         SIGNET_DYNAMIC_REGISTRATION: 'no',
         SIGNET_UPSTREAM: 'http://127.0.0.1:3000',
+        SIGNET_UPSTREAM_TIMEOUT: '2.5',
+        SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true',
+        SIGNET_REQUIRE_BODY_HASH: 'yes',
       }),
       {
         port: 9000,
@@ -60,6 +66,9 @@ describe('loadConfig', () => {
         openConsumers: false,
         dynamicRegistration: false,
         upstream: 'http://127.0.0.1:3000',
+        upstreamTimeoutMs: 2500,
+        allowInsecurePlaintext: true,
+        requireBodyHash: true,
       },
     );
   });
@@ -114,6 +123,15 @@ describe('loadConfig', () => {
     configError({ SIGNET_REDIS_URL: 'localhost:6379' }, 'SIGNET_REDIS_URL', 'redis://');
     configError({ SIGNET_SECRET_KEY: 'short' }, 'SIGNET_SECRET_KEY', '32 characters');
     configError({ SIGNET_UPSTREAM: 'not a url' }, 'SIGNET_UPSTREAM');
+    for (const bad of ['0', '-1', 'ten', '1e3', '3601']) {
+      configError({ SIGNET_UPSTREAM_TIMEOUT: bad }, 'SIGNET_UPSTREAM_TIMEOUT', 'seconds');
+    }
+    configError(
+      { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'sure' },
+      'SIGNET_ALLOW_INSECURE_PLAINTEXT',
+      'true or false',
+    );
+    configError({ SIGNET_REQUIRE_BODY_HASH: 'sure' }, 'SIGNET_REQUIRE_BODY_HASH');
   });
 
   it('reports every bad variable at once', () => {
