@@ -90,6 +90,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  // On every answer (401s, 404s, errors and the gateway's included): no content sniffing,
+  // and, when the public URL is https, HSTS.
+  const hsts = config.publicUrl.startsWith('https:');
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
+    done(null, payload);
+  });
+
   app.setErrorHandler((error: unknown, req, reply) => {
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -385,6 +385,7 @@ describe('gateway attacks (sqlite)', () => {
     assert.equal(a.headers['keep-alive'], undefined);
     assert.equal(a.headers['set-cookie'], undefined);
     assert.equal(a.headers['link'], '<a>; rel=a, <b>; rel=b');
+    assert.equal(a.headers['x-content-type-options'], 'nosniff');
     assert.equal(JSON.parse(a.text).path, '/base/api/headers');
   });
 

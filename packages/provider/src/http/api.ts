@@ -15,6 +15,7 @@ import { registerGateway } from './gateway.js';
 import { countFailure } from './protocol.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
+import { bodyHashRefusal, plaintextRefusal, signatureMethodOptions } from './signing_rules.js';
 
 const noteTitle = z
   .string()
@@ -104,6 +105,7 @@ export function registerApiRoutes(
     publicUrl: ctx.config.publicUrl,
     clock: ctx.now,
     anonymous: true,
+    ...signatureMethodOptions(ctx.config),
     onError: (error) => ctx.logger?.error({ err: error }, 'resource check failed'),
   });
 
@@ -113,6 +115,12 @@ export function registerApiRoutes(
     reply: FastifyReply,
     request: OAuthRequest = fromFastifyRequest(req),
   ): Promise<ResourceAccess | undefined> {
+    const refusal = plaintextRefusal(ctx.config, request) ?? bodyHashRefusal(ctx.config, request);
+    if (refusal !== undefined) {
+      countFailure(ctx, undefined, refusal.status, 'api');
+      sendFastifyResponse(reply, refusal);
+      return undefined;
+    }
     const result = await protect(request);
     if (result.ok) return result;
     countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
