@@ -185,6 +185,14 @@ describe('gateway attacks (sqlite)', () => {
           res.end('upstream maintenance');
           return;
         }
+        if (path.startsWith('/base/api/moved')) {
+          res.writeHead(201, {
+            location: `http://127.0.0.1:${upstreamPort}/base/api/notes/9`,
+            'content-location': 'https://elsewhere.example/base/api/x',
+          });
+          res.end();
+          return;
+        }
         if (path.startsWith('/base/api/empty')) {
           res.writeHead(204, { 'x-upstream': 'yes' });
           res.end();
@@ -400,6 +408,41 @@ describe('gateway attacks (sqlite)', () => {
     const head = await signedSend('HEAD', '/api/headers', creds);
     assert.equal(head.status, 200);
     assert.equal(head.text, '');
+  });
+
+  it("rewrites a Location on the upstream's own address to the public URL", async () => {
+    const a = await signedSend('POST', '/api/moved', creds);
+    assert.equal(a.status, 201, a.text);
+    assert.equal(a.headers['location'], `${r.base}/api/notes/9`);
+    assert.equal(a.headers['content-location'], 'https://elsewhere.example/base/api/x');
+  });
+
+  it('answers a badly signed streamed upload without waiting for its body', async () => {
+    const path = '/api/uploads';
+    const forged = authorization(r.base, 'PUT', path, { ...creds, tokenSecret: 'wrong' });
+    const a = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: r.port,
+          method: 'PUT',
+          path,
+          headers: { authorization: forged, 'content-type': 'application/octet-stream' },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          req.destroy();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', () => {});
+      // Only the first bytes; the end never comes.
+      req.write(Buffer.alloc(64 * 1024, 'x'));
+      setTimeout(() => reject(new Error('no answer within 3 s')), 3000).unref();
+    });
+    assert.equal(a, 401);
+    assert.equal(seen.length, 0);
   });
 
   it('answers 504 when the upstream does not answer within SIGNET_UPSTREAM_TIMEOUT', async () => {

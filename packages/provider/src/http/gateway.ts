@@ -223,6 +223,8 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
   const forwardedProto = publicUrl.protocol.slice(0, -1);
   const forwardedHost = publicUrl.host;
   const seconds = options.timeoutMs / 1000;
+  const upstreamBase = `${base.origin}${basePath}/`;
+  const publicBase = `${options.publicUrl}/`;
 
   // Whether a body must be read before the request is checked: a form's parameters are
   // signed, and oauth_body_hash can only be verified over the whole body. The test is lax on
@@ -256,18 +258,23 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
       const target = req.raw.url ?? req.url;
       const q = target.indexOf('?');
       const path = q === -1 ? target : target.slice(0, q);
+      const streamed = req.body instanceof Readable ? req.body : undefined;
+      // A refusal does not read an unchecked body to its end: the connection closes instead.
+      const refuse = (status: number, error: string) => {
+        if (streamed !== undefined) reply.header('connection', 'close');
+        return sendJson(reply, status, { error });
+      };
       const problem = pathProblem(path);
       // Refused before the OAuth check: no nonce is spent on a request that cannot go on.
-      if (problem !== undefined) return sendJson(reply, 400, { error: problem });
+      if (problem !== undefined) return refuse(400, problem);
 
-      const streamed = req.body instanceof Readable ? req.body : undefined;
       // A streamed body is not signed (not a form, no body hash): the check goes without it.
       const request: OAuthRequest = streamed
         ? { method: req.method, url: target, headers: nodeHeaders(req.raw), body: undefined }
         : fromFastifyRequest(req);
       const access = await options.authorize(req, reply, request);
       if (!access) {
-        streamed?.resume();
+        if (streamed !== undefined) reply.header('connection', 'close');
         return reply;
       }
 
@@ -276,13 +283,13 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
         try {
           query = withoutOAuth(target.slice(q + 1));
         } catch {
-          return sendJson(reply, 400, { error: 'The query is not valid form encoding.' });
+          return refuse(400, 'The query is not valid form encoding.');
         }
       }
       const url = new URL(`${base.origin}${basePath}${path}${query === '' ? '' : `?${query}`}`);
       // What goes out is what was checked: the same origin, under <base>/api/.
       if (url.origin !== base.origin || !url.pathname.startsWith(prefix)) {
-        return sendJson(reply, 400, { error: 'The path must stay under /api/.' });
+        return refuse(400, 'The path must stay under /api/.');
       }
 
       const headers = forwardHeaders(req, access);
@@ -306,9 +313,10 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
         const failure = (e as { failure?: Failure }).failure ?? 'unreachable';
         if (failure === 'aborted') return reply;
         options.logger?.warn(
-          { code: (e as { code?: unknown }).code, failure, method: req.method },
+          { code: ((e as Error).cause as { code?: unknown } | undefined)?.code, failure },
           'upstream request failed',
         );
+        if (streamed !== undefined) reply.header('connection', 'close');
         const message =
           failure === 'timeout'
             ? `The upstream API did not answer within ${seconds} s.`
@@ -327,9 +335,14 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
           .map(([, v]) => v),
       );
       const out = new Map<string, string[]>();
-      for (const [name, value] of pairs(upstream.rawHeaders)) {
+      for (const [name, raw] of pairs(upstream.rawHeaders)) {
         const lower = name.toLowerCase();
         if (DROP_RESPONSE.has(lower) || hop.has(normal(name))) continue;
+        // The upstream's own address means nothing to the caller (nginx's proxy_redirect).
+        const value =
+          (lower === 'location' || lower === 'content-location') && raw.startsWith(upstreamBase)
+            ? `${publicBase}${raw.slice(upstreamBase.length)}`
+            : raw;
         const list = out.get(lower);
         if (list) list.push(value);
         else out.set(lower, [value]);
@@ -389,31 +402,44 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
         settled = true;
         clearTimeout(timer);
         out.destroy();
-        if (body instanceof Readable) body.resume();
         reject(Object.assign(new Error(`upstream ${failure}`, { cause }), { failure }));
       };
       const timer = setTimeout(() => fail('timeout'), options.timeoutMs);
-      out = send(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port,
-          path: url.pathname + url.search,
-          method,
-          headers,
-          agent,
-        },
-        (res) => {
-          if (settled) {
-            res.destroy();
+      const attempt = (again: boolean) => {
+        out = send(
+          {
+            protocol: url.protocol,
+            hostname: url.hostname.replace(/^\[|\]$/g, ''),
+            port: url.port,
+            path: url.pathname + url.search,
+            method,
+            headers,
+            agent,
+          },
+          (res) => {
+            if (settled) {
+              res.destroy();
+              return;
+            }
+            settled = true;
+            clearTimeout(timer);
+            resolve(res);
+          },
+        );
+        out.on('error', (e) => {
+          // A kept-alive connection the upstream closed as it was reused: once more on a
+          // fresh one, when the body can be sent again.
+          const reset = (e as { code?: unknown }).code === 'ECONNRESET';
+          if (!again && !settled && reset && out.reusedSocket && !(body instanceof Readable)) {
+            attempt(true);
             return;
           }
-          settled = true;
-          clearTimeout(timer);
-          resolve(res);
-        },
-      );
-      out.on('error', (e) => fail('unreachable', e));
+          fail('unreachable', e);
+        });
+        if (body instanceof Readable) body.pipe(out);
+        else out.end(body);
+      };
+      attempt(false);
       // The caller hung up before the answer: nobody is left to answer.
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) fail('aborted');
@@ -421,9 +447,6 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
       if (body instanceof Readable) {
         body.on('error', (e) => fail('aborted', e));
         body.on('aborted', () => fail('aborted'));
-        body.pipe(out);
-      } else {
-        out.end(body);
       }
     });
   }
