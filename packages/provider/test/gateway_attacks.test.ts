@@ -149,6 +149,18 @@ const ESCAPES = [
   '/api/%',
   '/api/%zz',
   '/api/caf\u00e9',
+  '/api/..%3F/x',
+  '/api/..%3fx',
+  '/api/..%23/x',
+  '/api/%u002e%u002e/x',
+  '/api/%25u002e%25u002e/x',
+  '/api/%e2%88%95..%e2%88%95x',
+  '/api/..%c2%a5..%c2%a5x',
+  '/api/%e2%80%a4%e2%80%a4/x',
+  '/api/.%c2%ad./x',
+  '/api/.%e2%80%8b./x',
+  '/api/%c2%85',
+  '/api/%ef%b9%92%ef%b9%92/x',
 ];
 
 describe('gateway attacks (sqlite)', () => {

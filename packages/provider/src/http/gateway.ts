@@ -63,23 +63,53 @@ export function pathProblem(path: string): string | undefined {
       // Invalid UTF-8 included: overlong forms such as %c0%ae read as `.` to lax decoders.
       return 'The path has an invalid percent-encoding.';
     }
-    // Decoded again by a second layer, %252e would be a dot: refuse any double encoding.
-    if (/%[0-9A-Fa-f]{2}/.test(decoded)) return 'The path is percent-encoded twice.';
+    // Decoded again by a second layer, %252e would be a dot (and %25u002e, to IIS): refuse
+    // any double encoding.
+    if (/%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/.test(decoded)) {
+      return 'The path is percent-encoded twice.';
+    }
     const again = segmentProblem(decoded);
     if (again !== undefined) return again;
   }
   return undefined;
 }
 
-/** A segment that would move, split or end the path, as written or once NFKC-normalised. */
+// Characters that Windows' best-fit code pages turn into `/`, `\` or `.` (and that NFKC
+// leaves alone), read as what they would become.
+const BEST_FIT: Readonly<Record<string, string>> = {
+  '\u2215': '/',
+  '\u2044': '/',
+  '\u29f8': '/',
+  '\u2216': '\\',
+  '\u29f5': '\\',
+  '\u29f9': '\\',
+  '\u00a5': '\\',
+  '\u20a9': '\\',
+  '\u2024': '.',
+};
+const BEST_FIT_CHARS = new RegExp(`[${Object.keys(BEST_FIT).join('')}]`, 'g');
+// Invisible characters some normalisations drop (soft hyphen, zero-width space, ...).
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * A segment that would move, split or end the path: as written, and as NFKC, best-fit
+ * mappings, and the removal of invisible characters would read it.
+ */
 function segmentProblem(segment: string): string | undefined {
-  for (const s of [segment, segment.normalize('NFKC')]) {
+  const nfkc = segment.normalize('NFKC');
+  const readings = [
+    segment,
+    nfkc,
+    nfkc.replace(BEST_FIT_CHARS, (c) => BEST_FIT[c]!).replace(IGNORABLE, ''),
+  ];
+  for (const s of readings) {
     if (s.includes('/')) return 'The path must not contain an encoded slash.';
     if (s.includes('\\')) return 'The path must not contain a backslash.';
     // NUL and the other controls: some servers stop at NUL, others log or split on CR LF.
-    if (/[\x00-\x1f\x7f]/.test(s)) return 'The path must not contain control characters.';
-    // `..;x` is `..` to servlet containers; trailing dots and spaces vanish on Windows.
-    const name = s.split(';', 1)[0]!;
+    if (/[\x00-\x1f\x7f-\x9f]/.test(s)) return 'The path must not contain control characters.';
+    // `..;x` is `..` to servlet containers, `..?x` to a server that decodes before it
+    // splits off the query; trailing dots and spaces vanish on Windows.
+    const name = s.split(/[;?#]/, 1)[0]!;
     if (/^[\s.]*\.[\s.]*$/.test(name)) return 'The path must not contain dot segments.';
   }
   return undefined;
