@@ -19,6 +19,7 @@ import { nodeHeaders } from '@signet/server/node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { sendJson } from './reply.js';
+import { hasOAuthParam } from './signing_rules.js';
 
 /** What {@link registerGateway} needs. */
 export interface GatewayOptions {
@@ -257,9 +258,8 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
   const publicBase = `${options.publicUrl}/`;
 
   // Whether a body must be read before the request is checked: a form's parameters are
-  // signed, and oauth_body_hash can only be verified over the whole body. The test is lax on
-  // purpose (any mention of the parameter): a body hash missed here is checked against an
-  // empty body and fails, it never passes unchecked.
+  // signed, and oauth_body_hash can only be verified over the whole body. A quick look here;
+  // the handler parses the parameters as the check does and reads what this missed.
   const mustRead = (req: FastifyRequest): boolean =>
     options.requireBodyHash ||
     isFormContentType(req.headers['content-type']) ||
@@ -288,7 +288,7 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
       const target = req.raw.url ?? req.url;
       const q = target.indexOf('?');
       const path = q === -1 ? target : target.slice(0, q);
-      const streamed = req.body instanceof Readable ? req.body : undefined;
+      let streamed = req.body instanceof Readable ? req.body : undefined;
       // A refusal does not read an unchecked body to its end: the connection closes instead.
       const refuse = (status: number, error: string) => {
         if (streamed !== undefined) reply.header('connection', 'close');
@@ -298,10 +298,20 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
       // Refused before the OAuth check: no nonce is spent on a request that cannot go on.
       if (problem !== undefined) return refuse(400, problem);
 
-      // A streamed body is not signed (not a form, no body hash): the check goes without it.
-      const request: OAuthRequest = streamed
+      let request: OAuthRequest = streamed
         ? { method: req.method, url: target, headers: nodeHeaders(req.raw), body: undefined }
         : fromFastifyRequest(req);
+      let read: Buffer | undefined =
+        req.body instanceof Uint8Array
+          ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)
+          : undefined;
+      if (streamed !== undefined && hasOAuthParam(request, options.publicUrl, 'oauth_body_hash')) {
+        read = await readBody(streamed, options.bodyLimit);
+        streamed = undefined;
+        request = { ...request, body: read };
+      }
+      // What is still streamed is covered by neither the signature nor a body hash: the
+      // check goes without it.
       const access = await options.authorize(req, reply, request);
       if (!access) {
         if (streamed !== undefined) reply.header('connection', 'close');
@@ -324,8 +334,8 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
 
       const headers = forwardHeaders(req, access);
       let body: Buffer | Readable | undefined;
-      if (req.body instanceof Uint8Array) {
-        body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
+      if (read !== undefined) {
+        body = read;
         if (isFormContentType(req.headers['content-type'])) {
           body = Buffer.from(withoutOAuth(body.toString('utf8')), 'utf8');
         }

@@ -68,6 +68,11 @@ function oauthParams(request: OAuthRequest, publicUrl: string): Param[] | undefi
   }
 }
 
+/** Whether the header or query (or a form body) carries the OAuth parameter `name`. */
+export function hasOAuthParam(request: OAuthRequest, publicUrl: string, name: string): boolean {
+  return oauthParams(request, publicUrl)?.some(([k]) => k === name) ?? false;
+}
+
 function mentions(request: OAuthRequest, text: string): boolean {
   const h = request.headers['authorization'];
   if (typeof h === 'string' && h.includes(text)) return true;
