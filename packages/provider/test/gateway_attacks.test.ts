@@ -465,6 +465,29 @@ describe('gateway attacks (sqlite)', () => {
     assert.ok(Date.now() - started < 5000, 'answered within 5 s');
   });
 
+  it('lets a streamed upload take longer than the timeout as long as it keeps moving', async () => {
+    const a = await signedSend(
+      'POST',
+      '/api/uploads',
+      creds,
+      [['content-type', 'application/octet-stream']],
+      (req) => {
+        let n = 0;
+        const tick = () => {
+          n++;
+          if (n < 4) {
+            req.write(`part ${n};`);
+            setTimeout(tick, 500);
+          } else req.end('end');
+        };
+        tick();
+      },
+    );
+    // 1.5 s of upload against a 1 s timeout, never idle for 1 s.
+    assert.equal(a.status, 200, a.text);
+    assert.equal(seen.at(-1)!.body.toString(), 'part 1;part 2;part 3;end');
+  });
+
   it('streams a body it does not need to read, beyond the 1 MiB limit of read bodies', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'x');
     const a = await signedSend(

@@ -437,6 +437,9 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
     return new Promise((resolve, reject) => {
       let settled = false;
       let out: ClientRequest;
+      // The answer is due within the timeout once the request is sent; while it is being
+      // sent (a slow upload), only a connection idle that long times out.
+      let timer: NodeJS.Timeout | undefined;
       const fail = (failure: Failure, cause?: unknown) => {
         if (settled) return;
         settled = true;
@@ -444,7 +447,6 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
         out.destroy();
         reject(Object.assign(new Error(`upstream ${failure}`, { cause }), { failure }));
       };
-      const timer = setTimeout(() => fail('timeout'), options.timeoutMs);
       const attempt = (again: boolean) => {
         out = send(
           {
@@ -466,6 +468,11 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
             resolve(res);
           },
         );
+        out.setTimeout(options.timeoutMs, () => fail('timeout'));
+        out.on('finish', () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => fail('timeout'), options.timeoutMs);
+        });
         out.on('error', (e) => {
           // A kept-alive connection the upstream closed as it was reused: once more on a
           // fresh one, when the body can be sent again.
