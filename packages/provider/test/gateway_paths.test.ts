@@ -142,7 +142,11 @@ describe('gateway path rule', () => {
           );
         }
       }),
-      { numRuns: 20_000 },
+      {
+        numRuns: 20_000,
+        // Found by earlier runs: U+2025 cut to its low byte is `%`, making `%u002e`.
+        examples: [[['.', '%e2%80%a5', 'u002e', '%3b', '%25']]],
+      },
     );
   });
 

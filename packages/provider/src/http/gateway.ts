@@ -54,7 +54,7 @@ export function pathProblem(path: string): string | undefined {
     const raw = segments[i]!;
     // `//` collapses to `/` on some servers and not others; only a trailing `/` is kept.
     if (raw === '' && i !== segments.length - 1) return 'The path has an empty segment.';
-    const problem = segmentProblem(raw);
+    const problem = segmentProblem(raw, false);
     if (problem !== undefined) return problem;
     if (!raw.includes('%')) continue;
     let decoded: string;
@@ -64,12 +64,7 @@ export function pathProblem(path: string): string | undefined {
       // Invalid UTF-8 included: overlong forms such as %c0%ae read as `.` to lax decoders.
       return 'The path has an invalid percent-encoding.';
     }
-    // Decoded again by a second layer, %252e would be a dot (and %25u002e, to IIS): refuse
-    // any double encoding.
-    if (/%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/.test(decoded)) {
-      return 'The path is percent-encoded twice.';
-    }
-    const again = segmentProblem(decoded);
+    const again = segmentProblem(decoded, true);
     if (again !== undefined) return again;
   }
   return undefined;
@@ -92,12 +87,30 @@ const BEST_FIT_CHARS = new RegExp(`[${Object.keys(BEST_FIT).join('')}]`, 'g');
 // Invisible characters some normalisations drop (soft hyphen, zero-width space, ...).
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 
+const DOTS = /^[\s.]*\.[\s.]*$/;
+const ESCAPE = /%(?:[0-9A-Fa-f]{2}|[uU][0-9A-Fa-f]{4})/;
+// `..;x` is `..` to servlet containers, `..?x` to a server that decodes before it splits off
+// the query.
+const nameOf = (s: string): string => s.split(/[;?#]/, 1)[0]!;
+
 /**
  * A segment that would move, split or end the path: as written, and as NFKC, best-fit
- * mappings, and the removal of invisible characters would read it.
+ * mappings, and the removal of invisible characters would read it; once `decoded`, also as
+ * a second decoding, or code units cut to their low byte, would.
  */
-function segmentProblem(segment: string): string | undefined {
+function segmentProblem(segment: string, decoded: boolean): string | undefined {
   const nfkc = segment.normalize('NFKC');
+  if (decoded) {
+    // `(byte) c` casts and latin1 writes: U+012F is `/`, U+2025 is `%`.
+    for (const text of [segment, nfkc]) {
+      const cut = text.replace(/[^\x00-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0xff));
+      // Decoded again by a second layer, %252e would be a dot (and %25u002e, to IIS).
+      if (ESCAPE.test(text) || ESCAPE.test(cut)) return 'The path is percent-encoded twice.';
+      if (cut.split(/[/\\\x00]/).some((piece) => DOTS.test(nameOf(piece)))) {
+        return 'The path must not contain dot segments.';
+      }
+    }
+  }
   const readings = [
     segment,
     nfkc,
@@ -108,10 +121,8 @@ function segmentProblem(segment: string): string | undefined {
     if (s.includes('\\')) return 'The path must not contain a backslash.';
     // NUL and the other controls: some servers stop at NUL, others log or split on CR LF.
     if (/[\x00-\x1f\x7f-\x9f]/.test(s)) return 'The path must not contain control characters.';
-    // `..;x` is `..` to servlet containers, `..?x` to a server that decodes before it
-    // splits off the query; trailing dots and spaces vanish on Windows.
-    const name = s.split(/[;?#]/, 1)[0]!;
-    if (/^[\s.]*\.[\s.]*$/.test(name)) return 'The path must not contain dot segments.';
+    // Trailing dots and spaces vanish on Windows: `.. ` and `...` are `..` there.
+    if (DOTS.test(nameOf(s))) return 'The path must not contain dot segments.';
   }
   return undefined;
 }

@@ -79,7 +79,11 @@ function mentions(request: OAuthRequest, text: string): boolean {
   if (request.url.includes(text)) return true;
   const body = request.body;
   if (typeof body === 'string') return body.includes(text);
-  return body instanceof Uint8Array && Buffer.from(body).includes(text);
+  if (!(body instanceof Uint8Array)) return false;
+  const bytes = Buffer.isBuffer(body)
+    ? body
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return bytes.includes(text);
 }
 
 /**
