@@ -631,3 +631,53 @@ describe('gateway to an upstream that is down (sqlite)', () => {
     assert.equal(a.text, 'The upstream API is unreachable.');
   });
 });
+
+describe('gateway with SIGNET_REQUIRE_BODY_HASH=true (sqlite)', () => {
+  let upstream: Server;
+  const seen: string[] = [];
+  let r: Running;
+  let creds: Required<Creds>;
+
+  before(async () => {
+    upstream = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(Buffer.concat(chunks).toString());
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    r = await startProvider({
+      env: { SIGNET_UPSTREAM: `http://127.0.0.1:${port}`, SIGNET_REQUIRE_BODY_HASH: 'true' },
+    });
+    await seed(r.store);
+    creds = await grantAccess(r, await r.store.createConsumer({ name: 'app' }), 'READ_PUBLIC');
+  });
+  after(async () => {
+    await r?.close();
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it('refuses a JSON body without oauth_body_hash before the upstream, forwards one with it', async () => {
+    const path = '/api/things';
+    const body = JSON.stringify({ a: 1 });
+    const json: [string, string] = ['content-type', 'application/json'];
+    const without = await send(
+      r.port,
+      'PUT',
+      path,
+      [['authorization', authorization(r.base, 'PUT', path, creds)], json],
+      body,
+    );
+    assert.equal(without.status, 400, without.text);
+    assert.match(without.text, /oauth_body_hash/);
+    assert.deepEqual(seen, []);
+    const hashed = authorization(r.base, 'PUT', path, creds, { bodyHash: bodyHash(body, 'sha1') });
+    const ok = await send(r.port, 'PUT', path, [['authorization', hashed], json], body);
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(seen, [body]);
+  });
+});
