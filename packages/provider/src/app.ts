@@ -62,7 +62,7 @@ export interface RouteContext {
 }
 
 /** Body limit of protocol and API requests. */
-const API_BODY_LIMIT = 1024 * 1024;
+export const API_BODY_LIMIT = 1024 * 1024;
 
 /** How long `/readyz` waits for each dependency. */
 const READY_TIMEOUT_MS = 1000;
@@ -132,6 +132,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
     }
     done();
+  });
+
+  // On every answer (401s, 404s, errors and the gateway's included): no content sniffing,
+  // and, when the public URL is https, HSTS.
+  const hsts = config.publicUrl.startsWith('https:');
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
+    done(null, payload);
   });
 
   app.setErrorHandler((error: unknown, req, reply) => {

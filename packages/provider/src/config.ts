@@ -30,6 +30,12 @@ export interface Config {
   readonly openConsumers: boolean;
   readonly dynamicRegistration: boolean;
   readonly upstream: string | undefined;
+  /** `SIGNET_UPSTREAM_TIMEOUT` in milliseconds: how long the gateway waits for the upstream. */
+  readonly upstreamTimeoutMs: number;
+  /** PLAINTEXT on the RFC 5849 endpoints and the API even when the public URL is http:. */
+  readonly allowInsecurePlaintext: boolean;
+  /** The API refuses non-form bodies without `oauth_body_hash`. */
+  readonly requireBodyHash: boolean;
   /** How long a failing or slow dependency may hold a request; see {@link Timeouts}. */
   readonly timeouts: Timeouts;
 }
@@ -218,6 +224,23 @@ const schema = z.object({
   SIGNET_DB_ACQUIRE_TIMEOUT_MS: millis(2000),
   SIGNET_REDIS_TIMEOUT_MS: millis(500),
   SIGNET_REQUEST_TIMEOUT_MS: millis(10_000),
+  SIGNET_UPSTREAM_TIMEOUT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return 30;
+      const n = Number(value.trim());
+      if (!/^\d+(?:\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 3600) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number of seconds above 0 and at most 3600, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  SIGNET_ALLOW_INSECURE_PLAINTEXT: flag(false),
+  SIGNET_REQUIRE_BODY_HASH: flag(false),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -271,5 +294,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       redisMs: c.SIGNET_REDIS_TIMEOUT_MS,
       requestMs: c.SIGNET_REQUEST_TIMEOUT_MS,
     },
+    upstreamTimeoutMs: Math.round(c.SIGNET_UPSTREAM_TIMEOUT * 1000),
+    allowInsecurePlaintext: c.SIGNET_ALLOW_INSECURE_PLAINTEXT,
+    requireBodyHash: c.SIGNET_REQUIRE_BODY_HASH,
   };
 }

@@ -27,7 +27,8 @@ describe('protected API refusals (sqlite, injected clock)', () => {
   let creds: Required<Creds>;
 
   before(async () => {
-    r = await startProvider({ now });
+    // PLAINTEXT on the API over http below: allowed, as launchpadlib needs it.
+    r = await startProvider({ now, env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
     await seed(r.store);
     consumer = await r.store.createConsumer({ name: 'errors app' });
     creds = await grantAccess(r, consumer, 'WRITE_PRIVATE', { clock: now });

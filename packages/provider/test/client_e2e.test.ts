@@ -40,7 +40,7 @@ const RSA_PUBLIC = readFileSync(join(FIXTURES, 'rsa-public.pem'), 'utf8');
 let r: Running;
 
 before(async () => {
-  r = await startProvider();
+  r = await startProvider({ env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
   // No passwords: nobody logs in on a page here, and the KDF would cost a second each.
   await r.store.createUser({ name: 'alice', displayName: 'Alice' });
   await r.store.createUser({ name: 'bob', displayName: 'Bob' });

@@ -33,6 +33,9 @@ describe('loadConfig', () => {
       dynamicRegistration: true,
       upstream: undefined,
       timeouts: { statementMs: 5000, acquireMs: 2000, redisMs: 500, requestMs: 10_000 },
+      upstreamTimeoutMs: 30_000,
+      allowInsecurePlaintext: false,
+      requireBodyHash: false,
     });
   });
 
@@ -53,6 +56,9 @@ describe('loadConfig', () => {
         SIGNET_DB_ACQUIRE_TIMEOUT_MS: '0',
         SIGNET_REDIS_TIMEOUT_MS: '250',
         SIGNET_REQUEST_TIMEOUT_MS: '3000',
+        SIGNET_UPSTREAM_TIMEOUT: '2.5',
+        SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true',
+        SIGNET_REQUIRE_BODY_HASH: 'yes',
       }),
       {
         port: 9000,
@@ -66,6 +72,9 @@ describe('loadConfig', () => {
         dynamicRegistration: false,
         upstream: 'http://127.0.0.1:3000',
         timeouts: { statementMs: 750, acquireMs: 0, redisMs: 250, requestMs: 3000 },
+        upstreamTimeoutMs: 2500,
+        allowInsecurePlaintext: true,
+        requireBodyHash: true,
       },
     );
   });
@@ -126,6 +135,15 @@ describe('loadConfig', () => {
       'milliseconds',
     );
     configError({ SIGNET_REQUEST_TIMEOUT_MS: '-1' }, 'SIGNET_REQUEST_TIMEOUT_MS');
+    for (const bad of ['0', '-1', 'ten', '1e3', '3601']) {
+      configError({ SIGNET_UPSTREAM_TIMEOUT: bad }, 'SIGNET_UPSTREAM_TIMEOUT', 'seconds');
+    }
+    configError(
+      { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'sure' },
+      'SIGNET_ALLOW_INSECURE_PLAINTEXT',
+      'true or false',
+    );
+    configError({ SIGNET_REQUIRE_BODY_HASH: 'sure' }, 'SIGNET_REQUIRE_BODY_HASH');
   });
 
   it('reports every bad variable at once', () => {

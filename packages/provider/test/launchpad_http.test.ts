@@ -49,7 +49,11 @@ for (const dialect of DIALECTS) {
     const now = () => Date.now() + offset;
 
     before(async () => {
-      r = await startProvider({ dialect, now });
+      r = await startProvider({
+        dialect,
+        now,
+        env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' },
+      });
       await seed(r.store);
     });
     after(async () => {

@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
   describe(`launchpadlib against the provider (${dialect})`, () => {
     let r: Running;
     before(async () => {
-      r = await startProvider({ dialect });
+      r = await startProvider({ dialect, env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
       await seed(r.store);
     });
     after(async () => {
@@ -113,7 +113,7 @@ for (const dialect of DIALECTS) {
 describe('launchpadlib desktop integration and refusal (sqlite)', () => {
   let r: Running;
   before(async () => {
-    r = await startProvider();
+    r = await startProvider({ env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
     await seed(r.store);
   });
   after(async () => {

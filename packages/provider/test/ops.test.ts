@@ -34,7 +34,7 @@ describe('health, metrics and logs (sqlite)', () => {
     });
     // No redaction here: the app itself must keep credentials out of what it logs.
     const logger = pino({ level: 'trace' }, sink);
-    r = await startProvider({ logger });
+    r = await startProvider({ logger, env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
     await seed(r.store);
   });
   after(async () => {

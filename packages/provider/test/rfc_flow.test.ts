@@ -232,7 +232,7 @@ for (const dialect of DIALECTS) {
     const fixed = new Map<Fixed, Note>();
 
     before(async () => {
-      r = await startProvider({ dialect });
+      r = await startProvider({ dialect, env: { SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true' } });
       peer = new PythonPeer('requests_oauthlib_driver.py');
       await seed(r.store);
       const added = await cli(r, ['consumer', 'add', 'notes app', '--callback', CALLBACK]);

@@ -5,6 +5,7 @@ import {
   type SignatureMethodRegistry,
   systemClock,
 } from '@signet/core';
+import { dummyPublicKey } from './dummy_key.js';
 import type { Messages } from './messages.js';
 import type { OAuthStore } from './store.js';
 
@@ -135,6 +136,8 @@ export function resolveConfig(options: EndpointOptions, defaults: Messages): Con
   if (!(window >= 0) || !Number.isFinite(window)) {
     throw new TypeError('timestampWindow must be a non-negative number of seconds.');
   }
+  // Started now, so that it is ready before the first RSA request for an unknown key.
+  void dummyPublicKey();
   let publicUrl = options.publicUrl;
   if (publicUrl !== undefined) {
     if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(publicUrl)) {

@@ -28,6 +28,7 @@ import {
   verifyBodyHash,
   verifySignature,
 } from '@signet/core';
+import { dummyPublicKey } from './dummy_key.js';
 import { isStoreUnavailable } from './errors.js';
 import { headerValue, type OAuthRequest, type OAuthResponse } from './http.js';
 import { ABSOLUTE, type Config, originRealm } from './options.js';
@@ -379,18 +380,9 @@ export interface Authenticated<T> {
   readonly token: T | undefined;
 }
 
-// Stand-ins for unknown keys: the work done with them is the work done with real ones.
+// Stand-in for unknown keys: the work done with it is the work done with real ones. The RSA
+// stand-in is generated at start (see dummy_key.ts).
 const DUMMY_SECRET = 'signet-dummy-secret-0123456789abcdef';
-const DUMMY_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAuuFkVtd2nc7pME4j/lq8
-Wu5ri+AjnjJ1N5KU+IQbOXQQVL7zfwoipL4G0HYZXqzIYr9OCmeobYF+oKMbWgIg
-8BPsdqhhxd+XX3vDCwtm76ob1Z80pmXRYScwD3vY922JRFV9MzXThNI1I6HNsYJU
-Kvzh+r7FK22fW48TXJg5yagJNcISvqGVwwzC73WtNtIcTv5bElTyZX46tWkyMfnA
-eAoUYqCVrYsMyVYw53VdXztUckcyaAp+A5gPQKzVCvO7y4L0f3ppAOn4u0Ru7fMr
-4pwL0Fp4fTOb4aduGlN9YXpjhrUNkYjvpX1plxDDBGisS6IOTomTDo4ZiPFwfz6P
-/QIDAQAB
------END PUBLIC KEY-----
-`;
 
 /**
  * Step 3: looks up the consumer and token, verifies the signature with their secrets or
@@ -417,12 +409,19 @@ export async function authenticate<T extends TokenLike>(
       token = undefined;
     }
   }
+  // RSA for a consumer without a key of its own (or an unknown one) is verified against the
+  // stand-in all the same, so that the refusal takes the time a real check takes, and then
+  // refused whatever the outcome.
+  const rsa = c.method.name.startsWith('RSA-');
+  const standIn = rsa ? await dummyPublicKey() : undefined;
+  const ownKey = consumer?.rsaPublicKey || undefined;
+  const publicKey = ownKey ?? standIn;
   const keys: SignatureKeys = {
     consumerSecret: consumer?.secret ?? DUMMY_SECRET,
     tokenSecret: c.token === '' ? '' : (token?.secret ?? DUMMY_SECRET),
-    publicKey: consumer?.rsaPublicKey || DUMMY_PUBLIC_KEY,
+    ...(publicKey !== undefined && { publicKey }),
   };
-  const valid = verify(config, p, c, keys);
+  const valid = verify(config, p, c, keys) && (!rsa || ownKey !== undefined);
   const m = config.messages;
   if (consumer === undefined) {
     throw reject(

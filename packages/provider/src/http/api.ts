@@ -1,20 +1,22 @@
-import { Readable } from 'node:stream';
-import { formEncode, isFormContentType, OAuthError, parseFormEncoded } from '@signet/core';
+import { isFormContentType, OAuthError, parseFormEncoded } from '@signet/core';
 import {
   createResourceEndpoint,
   isStoreUnavailable,
+  type OAuthRequest,
   type OAuthStore,
   type ResourceAccess,
 } from '@signet/server';
 import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { RouteContext } from '../app.js';
+import { API_BODY_LIMIT, type RouteContext } from '../app.js';
 import type { Note } from '../stores/sql.js';
 import { type Caller, canRead, writeRefusal } from './access.js';
+import { registerGateway } from './gateway.js';
 import { countFailure } from './protocol.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
+import { bodyHashRefusal, plaintextRefusal, signatureMethodOptions } from './signing_rules.js';
 
 const noteTitle = z
   .string()
@@ -104,6 +106,7 @@ export function registerApiRoutes(
     publicUrl: ctx.config.publicUrl,
     clock: ctx.now,
     anonymous: true,
+    ...signatureMethodOptions(ctx.config),
     // A dependency failure is a 503 that its store logged already (throttled).
     onError: (error) => {
       if (!isStoreUnavailable(error)) ctx.logger?.error({ err: error }, 'resource check failed');
@@ -114,8 +117,15 @@ export function registerApiRoutes(
   async function authorize(
     req: FastifyRequest,
     reply: FastifyReply,
+    request: OAuthRequest = fromFastifyRequest(req),
   ): Promise<ResourceAccess | undefined> {
-    const result = await protect(fromFastifyRequest(req));
+    const refusal = plaintextRefusal(ctx.config, request) ?? bodyHashRefusal(ctx.config, request);
+    if (refusal !== undefined) {
+      countFailure(ctx, undefined, refusal.status, 'api');
+      sendFastifyResponse(reply, refusal);
+      return undefined;
+    }
+    const result = await protect(request);
     if (result.ok) return result;
     countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
     sendFastifyResponse(reply, result.response);
@@ -143,7 +153,15 @@ export function registerApiRoutes(
   });
 
   if (ctx.config.upstream !== undefined) {
-    registerGateway(api, ctx.config.upstream, authorize);
+    registerGateway(api, {
+      upstream: ctx.config.upstream,
+      timeoutMs: ctx.config.upstreamTimeoutMs,
+      publicUrl: ctx.config.publicUrl,
+      requireBodyHash: ctx.config.requireBodyHash,
+      bodyLimit: API_BODY_LIMIT,
+      authorize,
+      logger: ctx.logger,
+    });
     return;
   }
 
@@ -252,83 +270,5 @@ export function registerApiRoutes(
     if (error instanceof BadRequest) return sendJson(reply, 400, { error: error.message });
     if (error instanceof OAuthError) return sendJson(reply, 400, { error: error.message });
     throw error;
-  });
-}
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) and what carries credentials never cross the gateway.
-const DROP_REQUEST = new Set([
-  'authorization',
-  'connection',
-  'keep-alive',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'cookie',
-]);
-const DROP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'trailer',
-  'content-length',
-  'content-encoding',
-]);
-
-/** Removes oauth_* parameters from a query or form: with PLAINTEXT the signature is the secret. */
-function withoutOAuth(encoded: string): string {
-  return formEncode(parseFormEncoded(encoded).filter(([k]) => !k.startsWith('oauth_')));
-}
-
-function registerGateway(
-  api: FastifyInstance,
-  upstream: string,
-  authorize: (req: FastifyRequest, reply: FastifyReply) => Promise<ResourceAccess | undefined>,
-): void {
-  const base = upstream.replace(/\/+$/, '');
-  api.all('/api/*', async (req, reply) => {
-    const access = await authorize(req, reply);
-    if (!access) return reply;
-    const q = req.url.indexOf('?');
-    const path = q === -1 ? req.url : req.url.slice(0, q);
-    const query = q === -1 ? '' : withoutOAuth(req.url.slice(q + 1));
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || DROP_REQUEST.has(name) || name.startsWith('x-signet-')) continue;
-      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    headers.set('x-signet-consumer', access.consumer.key);
-    if (access.userId !== undefined) headers.set('x-signet-user', access.userId);
-    headers.set('x-signet-permission', access.grant?.permission ?? 'READ_PUBLIC');
-    if (access.grant?.context !== undefined) headers.set('x-signet-context', access.grant.context);
-    let body: Uint8Array | string | undefined =
-      req.body instanceof Uint8Array ? req.body : undefined;
-    if (body !== undefined && isFormContentType(req.headers['content-type'])) {
-      body = withoutOAuth(Buffer.from(body).toString('utf8'));
-    }
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}${query ? `?${query}` : ''}`, {
-        method: req.method,
-        headers,
-        ...(body !== undefined && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
-        redirect: 'manual',
-      });
-    } catch {
-      return reply
-        .code(502)
-        .type('text/plain; charset=utf-8')
-        .send('The upstream API did not answer.');
-    }
-    reply.code(res.status);
-    res.headers.forEach((value, name) => {
-      if (!DROP_RESPONSE.has(name)) reply.header(name, value);
-    });
-    if (res.body === null) return reply.send();
-    return reply.send(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
   });
 }

@@ -16,6 +16,7 @@ import type { RouteContext } from '../app.js';
 import { generateKey, generateSecret } from '../credentials.js';
 import { ProviderError } from '../errors.js';
 import { PERMISSIONS } from '../permissions.js';
+import { refusingInsecurePlaintext, signatureMethodOptions } from './signing_rules.js';
 
 /**
  * The token endpoints: Launchpad's (`/+request-token`, `/+access-token`; OAuth 1.0, any
@@ -86,13 +87,20 @@ export function registerTokenRoutes(
     'access',
     createAccessTokenEndpoint({ ...base, ...tokens, flavour: 'launchpad' }),
   );
+  // PLAINTEXT over plain http only on the Launchpad endpoints, which launchpadlib needs.
+  const rfc = {
+    ...base,
+    ...tokens,
+    ...signatureMethodOptions(ctx.config),
+    flavour: 'rfc5849',
+  } as const;
   const rfcRequestToken = countIssued(
     'request',
-    createRequestTokenEndpoint({ ...base, ...tokens, flavour: 'rfc5849' }),
+    refusingInsecurePlaintext(ctx.config, createRequestTokenEndpoint(rfc)),
   );
   const rfcAccessToken = countIssued(
     'access',
-    createAccessTokenEndpoint({ ...base, ...tokens, flavour: 'rfc5849' }),
+    refusingInsecurePlaintext(ctx.config, createAccessTokenEndpoint(rfc)),
   );
 
   const mount = (
