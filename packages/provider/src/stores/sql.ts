@@ -211,6 +211,8 @@ export class SqlStore implements OAuthStore {
       name: row.name,
       rsaPublicKey: row.rsa_public_key,
       callbackUrl: row.callback_url,
+      // A registered client's redirect_uris are its callbacks (pump.io registration).
+      callbackUrls: list(row.redirect_uris),
       disabled: row.disabled_at !== null ? true : undefined,
     });
   }
@@ -225,6 +227,7 @@ export class SqlStore implements OAuthStore {
         consumer_key: token.consumerKey,
         callback: token.callback ?? null,
         realms: json(token.realms),
+        protocol: token.protocol ?? null,
         created_at: token.createdAt,
         expires_at: token.expiresAt,
         ...this.#grantColumns(token.token, token.grant, token.verifier, token.reviewedAt),
@@ -861,6 +864,8 @@ export class SqlStore implements OAuthStore {
       consumerKey: row.consumer_key,
       callback: row.callback,
       realms: list(row.realms),
+      protocol:
+        row.protocol === 'rfc5849' || row.protocol === 'launchpad' ? row.protocol : undefined,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
       grant,
@@ -887,6 +892,7 @@ export class SqlStore implements OAuthStore {
       created_at: t.createdAt,
       expires_at: t.expiresAt ?? null,
       revoked_at: t.revokedAt ?? null,
+      last_used_at: null,
     };
   }
 
