@@ -196,4 +196,59 @@ describe('authorization findings of issue #9', () => {
     expectText(a, 401, 'No request token specified.');
     assert.match(a.headers.get('www-authenticate') ?? '', /^OAuth realm=/);
   });
+  it('finding 16: the page shows who asks, where it returns and what each level allows; applications show last use and key', async () => {
+    // An application that registered itself is marked unverified; an administrator's is not.
+    const open = await openToken('self-named app');
+    const openPage = await alice.request(
+      `${r.base}/+authorize-token?oauth_token=${open}&lp.context=firefox&oauth_callback=${encodeURIComponent('https://return.example/done')}`,
+    );
+    assert.equal(openPage.status, 200, openPage.text);
+    const buttons = openPage.text.indexOf('name="permission"');
+    for (const shown of [
+      'Unverified application',
+      'return.example',
+      'Mozilla Firefox',
+      'Read Non-Private Data</strong>: ',
+      'Change Anything</strong>: ',
+      'No Access</strong>: ',
+    ]) {
+      const at = openPage.text.indexOf(shown);
+      assert.ok(at > 0 && at < buttons, `${shown} shown before the buttons`);
+    }
+    const admin = await rfcToken(reg, 'https://cb.example/cb');
+    const adminPage = await alice.request(`${r.base}/oauth/authorize?oauth_token=${admin.token}`);
+    assert.equal(adminPage.status, 200);
+    assert.doesNotMatch(adminPage.text, /Unverified application/);
+    assert.match(adminPage.text, /cb\.example/);
+
+    // Two grants to one application: told apart by key, and by when each was last used.
+    const grants: Creds[] = [];
+    for (let i = 0; i < 2; i++) {
+      const t = await rfcToken(reg, 'oob');
+      const { verifier } = await review(r, t.token, 'READ_PUBLIC');
+      const x = await signedCall(
+        `${r.base}/oauth/access_token`,
+        { ...reg, token: t.token, tokenSecret: t.secret },
+        { method: 'POST', verifier },
+      );
+      const f = form(x.text);
+      grants.push({ ...reg, token: f['oauth_token']!, tokenSecret: f['oauth_token_secret']! });
+    }
+    const used = await signedCall(`${r.base}/api/1.0/whoami`, grants[0]!);
+    assert.equal(used.status, 200, used.text);
+    const rowOf = (html: string, token: string) => {
+      const at = html.indexOf(`Key ${token.slice(0, 6)}`);
+      assert.ok(at > 0, `a row shows the key prefix of ${token}`);
+      return html.slice(html.lastIndexOf('<tr', at), html.indexOf('</tr>', at));
+    };
+    let page = '';
+    for (let i = 0; i < 50; i++) {
+      page = (await alice.request(`${r.base}/account/applications`)).text;
+      if (/data-label="Last used"><time/.test(rowOf(page, grants[0]!.token!))) break;
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    assert.match(rowOf(page, grants[0]!.token!), /data-label="Last used"><time datetime="/);
+    assert.match(rowOf(page, grants[1]!.token!), /data-label="Last used">Never/);
+    assert.doesNotMatch(page, new RegExp(grants[0]!.token!), 'the whole key is not shown');
+  });
 });

@@ -94,7 +94,11 @@ export interface Context {
 }
 
 /** An access token as listings show it: no secret, with the consumer's name. */
-export type AccessTokenInfo = Omit<AccessToken, 'secret'> & { readonly consumerName: string };
+export type AccessTokenInfo = Omit<AccessToken, 'secret'> & {
+  readonly consumerName: string;
+  /** When a signed request last used it (to the minute), if one did. */
+  readonly lastUsedAt?: number;
+};
 
 /** A request token as listings show it: no secret, no verifier, with the consumer's name. */
 export type RequestTokenInfo = Omit<RequestToken, 'secret' | 'verifier'> & {
@@ -634,7 +638,20 @@ export class SqlStore implements OAuthStore {
     return rows.map((r) => ({
       ...this.#accessTokenInfo(r),
       consumerName: r.consumer_name ?? r.consumer_key,
+      ...(r.last_used_at !== null && { lastUsedAt: Number(r.last_used_at) }),
     }));
+  }
+
+  /** Records that these access tokens were used at `at` (see `LastUseRecorder`). */
+  async touchAccessTokens(tokens: readonly string[], at: number): Promise<void> {
+    for (let i = 0; i < tokens.length; i += 500) {
+      await this.db
+        .updateTable('access_tokens')
+        .set({ last_used_at: at })
+        .where('token', 'in', tokens.slice(i, i + 500))
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
+    }
   }
 
   /**

@@ -5,6 +5,9 @@ import { providerAuthorization } from '../review.js';
 import type { SqlStore } from '../stores/sql.js';
 import type { AuthorizationProblem, GrantView, PagesBackend, WebUser } from './pages.js';
 
+// Enough of a key to tell two grants apart; the whole key has no business in HTML.
+const keyPrefix = (token: string): string => token.slice(0, 6);
+
 /** What the page says about a failure of the authorization helpers; a store failure is thrown. */
 function problemOf(failure: AuthorizationFailure): AuthorizationProblem {
   const e = failure.error;
@@ -57,6 +60,8 @@ export function sqlPagesBackend(
         context: a.context,
         createdAt: a.createdAt,
         expiresAt: a.expiresAt,
+        lastUsedAt: a.lastUsedAt,
+        keyPrefix: keyPrefix(a.token),
         pending: false,
       });
     }
@@ -71,6 +76,7 @@ export function sqlPagesBackend(
         context: r.grant?.context,
         createdAt: r.reviewedAt ?? r.createdAt,
         expiresAt: r.grant?.expiresAt,
+        keyPrefix: keyPrefix(r.token),
         pending: true,
       });
     }

@@ -58,6 +58,10 @@ export interface GrantView {
   readonly context: string | undefined;
   readonly createdAt: number;
   readonly expiresAt: number | undefined;
+  /** When a signed request last used it (to the minute), if one did. */
+  readonly lastUsedAt?: number | undefined;
+  /** The start of the token key, to tell two grants of one application apart. */
+  readonly keyPrefix: string;
   /** A reviewed request token not yet exchanged. */
   readonly pending: boolean;
 }
@@ -521,6 +525,9 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       created: formatTime(g.createdAt),
       createdIso: new Date(g.createdAt).toISOString(),
       expires: g.expiresAt === undefined ? undefined : formatTime(g.expiresAt),
+      lastUsed: g.lastUsedAt === undefined ? undefined : formatTime(g.lastUsedAt),
+      lastUsedIso: g.lastUsedAt === undefined ? undefined : new Date(g.lastUsedAt).toISOString(),
+      keyPrefix: g.keyPrefix,
     }));
     const notice = q['revoked'] === '1' ? 'Access revoked.' : undefined;
     return render(reply, 200, 'applications', {
