@@ -248,6 +248,15 @@ describe('authorization attacks (issue #9 variants)', () => {
         assert.equal((await rfcRequestToken(creds, cb)).status, 400, cb);
       }
       assert.equal((await rfcRequestToken(creds, 'https://legit.example/cb/x')).status, 200);
+      // Registered callbacks must read one way too.
+      for (const uri of ['https://legit.example/cb/../x', 'https://a@legit.example/cb']) {
+        const bad = await call(`${r.base}/api/client/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'client_associate', redirect_uris: uri }),
+        });
+        assert.equal(bad.status, 400, `${uri}: ${bad.text}`);
+      }
       assert.equal((await rfcRequestToken(creds, 'oob')).status, 200);
     });
   });

@@ -62,4 +62,4 @@ export type {
 } from './store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
 export { MemoryStore } from './stores/memory.js';
-export { callbackFits, isValidCallback, registeredCallbacks } from './validate.js';
+export { callbackFits, isValidCallback, parseCallback, registeredCallbacks } from './validate.js';

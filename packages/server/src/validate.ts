@@ -526,7 +526,7 @@ const MAX_CALLBACK = 2048;
  * compared here.
  *
  * @see RFC 5849 §2.1
- * @internal
+ * @example parseCallback('https://app.example/cb/%2e%2e/x') // undefined
  */
 export function parseCallback(callback: string): URL | undefined {
   if (typeof callback !== 'string' || callback.length > MAX_CALLBACK) return undefined;

@@ -1,4 +1,5 @@
 import { timingSafeEqualString } from '@signet/core';
+import { isValidCallback } from '@signet/server';
 import type { Kysely, Selectable } from 'kysely';
 import { generateKey, generateSecret } from '../credentials.js';
 import {
@@ -453,7 +454,7 @@ export class SqlStore implements OAuthStore {
         'A consumer key is 1-255 characters, no control characters.',
       );
     }
-    if (input.callbackUrl !== undefined) checkUrl(input.callbackUrl, 'callback URL');
+    if (input.callbackUrl !== undefined) checkCallback(input.callbackUrl, 'callback URL');
     const secret = input.secret ?? generateSecret();
     const inserted = await this.db
       .insertInto('consumers')
@@ -991,8 +992,19 @@ function checkRegistration(r: ClientRegistration): void {
   ) {
     throw new ProviderError('ERR_INVALID', 'application_type must be web or native.');
   }
-  for (const uri of r.redirectUris ?? []) checkUrl(uri, 'redirect URI');
+  for (const uri of r.redirectUris ?? []) checkCallback(uri, 'redirect URI');
   if (r.logoUrl !== undefined) checkUrl(r.logoUrl, 'logo URL');
+}
+
+// A registered callback is what requests are compared with: it must read one way only.
+function checkCallback(value: string, what: string): void {
+  checkUrl(value, what);
+  if (value === 'oob' || !isValidCallback(value)) {
+    throw new ProviderError(
+      'ERR_INVALID',
+      `Invalid ${what}: use a plain absolute URL (no dot segments, backslashes, user names or spaces).`,
+    );
+  }
 }
 
 function checkUrl(value: string, what: string): void {

@@ -149,7 +149,7 @@ const DURATIONS = [
 const DESKTOP_NAME = /^System-wide: (.+) \((.+)\)$/;
 // One line on what each level allows, shown beside its button.
 const ALLOWS: Readonly<Record<Permission, string>> = {
-  UNAUTHORIZED: 'The application gets nothing; you can still use it without your account.',
+  UNAUTHORIZED: 'The application gets no access to your account.',
   READ_PUBLIC: 'It can read what anyone can see, as you; nothing private, no changes.',
   WRITE_PUBLIC: 'It can read and change non-private data as you; nothing private.',
   READ_PRIVATE: 'It can read everything you can, private data included; no changes.',
