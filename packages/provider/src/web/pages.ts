@@ -342,7 +342,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     return reply.redirect(p.user ? '/account/applications' : '/login', 303);
   });
 
-  // What the page says when the helpers refuse; `null` for a recorded decision or a pending token.
+  // What the page says when the authorization helpers refuse.
   function problemPage(
     reply: FastifyReply,
     problem: AuthorizationProblem,
