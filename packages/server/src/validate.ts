@@ -521,9 +521,9 @@ const MAX_CALLBACK = 2048;
  * acceptable: a WHATWG URL, spelt so that every reader finds the same host and path. Refused:
  * spaces, controls and raw non-ASCII (it becomes a Location header); backslashes anywhere; an
  * http(s) URL not written `scheme://host`; userinfo; dot segments in the path, plain or
- * percent-encoded (in any case, even encoded twice, even with `;params`), and encoded slashes
- * or backslashes in the path, which some servers decode into a different path than the one
- * compared here.
+ * percent-encoded (in any case, even encoded twice, even with `;params`), and encoded slashes,
+ * backslashes, `%u` escapes, NUL or overlong UTF-8 in the path, which some servers decode into
+ * a different path than the one compared here.
  *
  * @see RFC 5849 §2.1
  * @example parseCallback('https://app.example/cb/%2e%2e/x') // undefined
@@ -563,8 +563,12 @@ function pathIsPlain(rawPath: string): boolean {
   let path = rawPath.toLowerCase();
   // `%252e` is `%2e` to a server that decodes twice.
   for (let i = 0; i < 4 && path.includes('%25'); i++) path = path.replaceAll('%25', '%');
-  if (path.includes('%2f') || path.includes('%5c')) return false;
-  path = path.replaceAll('%2e', '.');
+  // Encoded slashes and backslashes, IIS's %u escapes, NUL (truncates in some servers) and
+  // overlong UTF-8 (%c0%ae is "." to old decoders) all hide a path from this comparison.
+  for (const hidden of ['%2f', '%5c', '%u', '%00', '%c0', '%c1']) {
+    if (path.includes(hidden)) return false;
+  }
+  path = path.replaceAll('%2e', '.').replaceAll('%3b', ';');
   for (const segment of path.split('/')) {
     const bare = segment.split(';', 1)[0];
     if (bare === '.' || bare === '..') return false;
