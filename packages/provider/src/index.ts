@@ -27,7 +27,7 @@ export { ProviderError } from './errors.js';
 export type { Permission } from './permissions.js';
 export { isPermission, PERMISSIONS, permissionTitle } from './permissions.js';
 export type { Review, ReviewResult } from './review.js';
-export { callbackRedirect, reviewToken } from './review.js';
+export { providerAuthorization, reviewToken } from './review.js';
 export type { NonceStore } from './stores/nonces.js';
 export { nonceKey } from './stores/nonces.js';
 export type { OpenStore } from './stores/open.js';

@@ -1,7 +1,13 @@
-import { percentEncode } from '@signet/core';
+import { OAuthError } from '@signet/core';
+import {
+  type AuthorizationEndpoint,
+  type AuthorizationFailure,
+  createAuthorizationEndpoint,
+  type OAuthStore,
+} from '@signet/server';
 import { generateVerifier } from './credentials.js';
 import { ProviderError } from './errors.js';
-import { isPermission, type Permission } from './permissions.js';
+import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { RequestToken } from './stores/contract.js';
 import type { SqlStore } from './stores/sql.js';
 
@@ -25,33 +31,95 @@ export interface Review {
 export interface ReviewResult {
   readonly token: RequestToken;
   readonly verifier: string;
-  /** The callback with `oauth_token` and `oauth_verifier` added, when the token has a URL callback. */
+  /** Where to send the person (the callback with `oauth_token` and `oauth_verifier`), if anywhere. */
   readonly redirect: string | undefined;
 }
 
+// Refusals of the provider's own checks carry these statuses, read back by `providerError`.
+const NOT_FOUND = 404;
+
 /**
- * The URL to send the person back to: the callback with `oauth_token` and `oauth_verifier`
- * appended to whatever query it had (RFC 5849 §2.2). `undefined` for `oob` or no callback.
+ * The provider's authorization policy: @signet/server's authorization helpers (callback
+ * policy, redirect, one review per token) with the provider's checks added: Launchpad's
+ * permission levels, and that the person and the context exist. The pages and
+ * `token review` both decide through it.
  *
- * @example callbackRedirect('https://app/cb?x=1', 'T', 'V') // 'https://app/cb?x=1&oauth_token=T&oauth_verifier=V'
+ * @example const done = await providerAuthorization(store, Date.now).decide({ token, userId, permission: 'READ_PUBLIC' });
  */
-export function callbackRedirect(
-  callback: string | undefined,
-  token: string,
-  verifier: string,
-): string | undefined {
-  if (callback === undefined || callback === 'oob') return undefined;
-  const url = new URL(callback);
-  // Appended by hand: URLSearchParams would re-encode the query the client registered.
-  const added = `oauth_token=${percentEncode(token)}&oauth_verifier=${percentEncode(verifier)}`;
-  url.search = url.search.length > 1 ? `${url.search}&${added}` : `?${added}`;
-  return url.href;
+export function providerAuthorization(
+  store: SqlStore,
+  now: () => number,
+  oauthStore: OAuthStore = store,
+): AuthorizationEndpoint {
+  return createAuthorizationEndpoint({
+    store: oauthStore,
+    clock: now,
+    generateVerifier,
+    refusedPermission: 'UNAUTHORIZED',
+    permissions: PERMISSIONS.map((p) => p.value),
+    async checkDecision(decision) {
+      if (decision.expiresAt !== undefined && !(decision.expiresAt > now())) {
+        throw new OAuthError('ERR_OAUTH_AUTHORIZATION', 'The grant would expire at once.', {
+          status: 400,
+        });
+      }
+      if ((await store.getUser(decision.userId)) === undefined) {
+        throw new OAuthError('ERR_OAUTH_AUTHORIZATION', `Unknown user ${decision.userId}.`, {
+          status: NOT_FOUND,
+        });
+      }
+      const context = decision.context;
+      if (context !== undefined && (await store.getContext(context)) === undefined) {
+        throw new OAuthError(
+          'ERR_OAUTH_AUTHORIZATION',
+          `Unknown context ${context}; add it with \`context add ${context}\`.`,
+          { status: NOT_FOUND },
+        );
+      }
+    },
+  });
 }
 
 /**
- * Records a person's decision on a request token with a fresh verifier. Checks what the
- * store contract leaves to the caller: the person, the permission and the context exist.
- * Throws `ERR_NOT_FOUND` (token, person, context), `ERR_INVALID` or `ERR_TOKEN_STATE`.
+ * The failure of the authorization helpers as a `ProviderError` (`ERR_NOT_FOUND`,
+ * `ERR_TOKEN_STATE`, `ERR_INVALID`, `ERR_FORBIDDEN`); a failing store is thrown as it was.
+ */
+export function providerError(failure: AuthorizationFailure, token: string): Error {
+  const e = failure.error;
+  if (e.status !== undefined && e.status >= 500) return (e.cause as Error | undefined) ?? e;
+  switch (e.problem) {
+    case 'token_rejected':
+    case 'parameter_absent':
+      return new ProviderError('ERR_NOT_FOUND', `Unknown request token ${token}.`, { cause: e });
+    case 'token_expired':
+      return new ProviderError('ERR_TOKEN_STATE', `Request token ${token} has expired.`, {
+        cause: e,
+      });
+    case 'token_used':
+      return new ProviderError('ERR_TOKEN_STATE', `Request token ${token} was already reviewed.`, {
+        cause: e,
+      });
+    case 'consumer_key_refused':
+      return new ProviderError(
+        'ERR_FORBIDDEN',
+        `The application of request token ${token} is unknown or disabled.`,
+        { cause: e },
+      );
+    default:
+      return new ProviderError(
+        e.status === NOT_FOUND ? 'ERR_NOT_FOUND' : 'ERR_INVALID',
+        e.message,
+        {
+          cause: e,
+        },
+      );
+  }
+}
+
+/**
+ * Records a person's decision on a request token, through {@link providerAuthorization}:
+ * what `token review` does. Throws `ERR_NOT_FOUND` (token, person, context), `ERR_INVALID`,
+ * `ERR_FORBIDDEN` (unknown or disabled consumer) or `ERR_TOKEN_STATE`.
  *
  * @example const { verifier, redirect } = await reviewToken(store, { token, userId: 'alice', permission: 'READ_PUBLIC', now: Date.now() });
  */
@@ -68,37 +136,14 @@ export async function reviewToken(store: SqlStore, review: Review): Promise<Revi
   ) {
     throw new ProviderError('ERR_INVALID', 'The lifetime is a positive whole number of seconds.');
   }
-  const existing = await store.getRequestToken(review.token);
-  if (existing === undefined) {
-    throw new ProviderError('ERR_NOT_FOUND', `Unknown request token ${review.token}.`);
-  }
-  if ((await store.getUser(review.userId)) === undefined) {
-    throw new ProviderError('ERR_NOT_FOUND', `Unknown user ${review.userId}.`);
-  }
-  if (review.context !== undefined && (await store.getContext(review.context)) === undefined) {
-    throw new ProviderError(
-      'ERR_NOT_FOUND',
-      `Unknown context ${review.context}; add it with \`context add ${review.context}\`.`,
-    );
-  }
-  const verifier = generateVerifier();
-  const token = await store.reviewRequestToken(review.token, {
-    grant: {
-      userId: review.userId,
-      permission: review.permission,
-      ...(review.context !== undefined && { context: review.context }),
-      ...(review.expiresIn !== undefined && { expiresAt: review.now + review.expiresIn * 1000 }),
-    },
-    verifier,
-    now: review.now,
+  const done = await providerAuthorization(store, () => review.now).decide({
+    token: review.token,
+    userId: review.userId,
+    permission: review.permission,
+    context: review.context,
+    expiresAt: review.expiresIn === undefined ? undefined : review.now + review.expiresIn * 1000,
+    callback: review.callback,
   });
-  if (token === undefined) {
-    const why = existing.grant !== undefined ? 'was already reviewed' : 'has expired';
-    throw new ProviderError('ERR_TOKEN_STATE', `Request token ${review.token} ${why}.`);
-  }
-  return {
-    token,
-    verifier,
-    redirect: callbackRedirect(token.callback ?? review.callback, token.token, verifier),
-  };
+  if (!done.ok) throw providerError(done, review.token);
+  return { token: done.requestToken, verifier: done.verifier, redirect: done.redirect };
 }

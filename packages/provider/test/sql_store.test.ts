@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { generateKey, generateSecret } from '../src/credentials.js';
 import type { Dialect } from '../src/db/schema.js';
 import { ProviderError } from '../src/errors.js';
-import { callbackRedirect, reviewToken } from '../src/review.js';
+import { reviewToken } from '../src/review.js';
 import type { AccessToken, RequestToken } from '../src/stores/contract.js';
 import { openTestStore, type TestStore } from './helpers.js';
 
@@ -643,12 +643,20 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
     });
 
     describe('reviewToken (the decision, as the page and the CLI record it)', () => {
+      // The decision goes through @signet/server's createAuthorizationEndpoint, which refuses
+      // tokens of unknown or disabled consumers: these tokens belong to a registered one.
+      const reviewedConsumer = uid('rck');
+      const reviewable = (fields: Partial<RequestToken> = {}) =>
+        requestToken({ consumerKey: reviewedConsumer, ...fields });
+      before(async () => {
+        await t.store.createConsumer({ key: reviewedConsumer, secret: '' });
+      });
       it('checks person and context, records a fresh verifier, builds the redirect', async () => {
         const user = uid('rev');
         await t.store.createUser({ name: user });
         const ctx = uid('ctx');
         await t.store.createContext({ name: ctx });
-        const rt = requestToken({ callback: 'https://c.example/done?state=a%20b#frag' });
+        const rt = reviewable({ callback: 'https://c.example/done?state=a%20b#frag' });
         await t.store.createRequestToken(rt);
         const r = await reviewToken(t.store, {
           token: rt.token,
@@ -683,7 +691,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
       it('refuses an unknown token, person or context, and an expired token', async () => {
         const user = uid('rev');
         await t.store.createUser({ name: user });
-        const rt = requestToken({ callback: 'oob' });
+        const rt = reviewable({ callback: 'oob' });
         await t.store.createRequestToken(rt);
         const base = {
           token: rt.token,
@@ -709,6 +717,29 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
         );
         const ok = await reviewToken(t.store, base);
         assert.equal(ok.redirect, undefined, 'oob has no redirect');
+      });
+      it('refuses a token of an unknown or disabled consumer', async () => {
+        const user = uid('rev');
+        await t.store.createUser({ name: user });
+        const orphan = requestToken({ consumerKey: uid('gone'), callback: 'oob' });
+        await t.store.createRequestToken(orphan);
+        const off = uid('off');
+        await t.store.createConsumer({ key: off, secret: '' });
+        await t.store.disableConsumer(off);
+        const disabled = requestToken({ consumerKey: off, callback: 'oob' });
+        await t.store.createRequestToken(disabled);
+        for (const rt of [orphan, disabled]) {
+          await assert.rejects(
+            reviewToken(t.store, {
+              token: rt.token,
+              userId: user,
+              permission: 'READ_PUBLIC',
+              now: clock,
+            }),
+            rejectsWith('ERR_FORBIDDEN'),
+          );
+          assert.equal((await t.store.getRequestToken(rt.token))?.grant, undefined);
+        }
       });
     });
 
@@ -905,19 +936,4 @@ describe('migrations', () => {
       }
     });
   }
-});
-
-describe('callbackRedirect', () => {
-  it('appends oauth_token and oauth_verifier, keeping the query as registered', () => {
-    assert.equal(
-      callbackRedirect('https://app.example/cb?a=%7Eb&c=d+e', 'T', 'V'),
-      'https://app.example/cb?a=%7Eb&c=d+e&oauth_token=T&oauth_verifier=V',
-    );
-    assert.equal(
-      callbackRedirect('https://app.example/cb', 'T', 'V'),
-      'https://app.example/cb?oauth_token=T&oauth_verifier=V',
-    );
-    assert.equal(callbackRedirect('oob', 'T', 'V'), undefined);
-    assert.equal(callbackRedirect(undefined, 'T', 'V'), undefined);
-  });
 });

@@ -19,7 +19,7 @@ export type {
   AuthorizationRecorded,
   PendingAuthorization,
 } from './endpoints/authorize.js';
-export { createAuthorizationEndpoint } from './endpoints/authorize.js';
+export { callbackRedirect, createAuthorizationEndpoint } from './endpoints/authorize.js';
 export type {
   IssuedRequestToken,
   RequestTokenEndpointOptions,
@@ -62,4 +62,4 @@ export type {
 } from './store.js';
 export type { MemoryStoreOptions } from './stores/memory.js';
 export { MemoryStore } from './stores/memory.js';
-export { callbackFits, isValidCallback } from './validate.js';
+export { callbackFits, isValidCallback, parseCallback, registeredCallbacks } from './validate.js';

@@ -20,8 +20,13 @@ export interface Consumer {
   readonly name: string;
   /** PEM public key or certificate, for the RSA signature methods. */
   readonly rsaPublicKey?: string | undefined;
-  /** Registered callback URL; when set, an `oauth_callback` must start with it. */
+  /**
+   * Registered callback URL; when set (or `callbackUrls` is), an `oauth_callback` must fit
+   * one of them (see `callbackFits`).
+   */
   readonly callbackUrl?: string | undefined;
+  /** Further registered callbacks (a dynamically registered client's `redirect_uris`). */
+  readonly callbackUrls?: readonly string[] | undefined;
   /** A disabled consumer is refused everywhere (401 `consumer_key_refused`). */
   readonly disabled?: boolean | undefined;
 }
@@ -58,8 +63,16 @@ export interface RequestToken {
   readonly consumerKey: string;
   /** `oauth_callback` as sent (a URL or `oob`); undefined in the Launchpad 1.0 flavour. */
   readonly callback?: string | undefined;
-  /** Realms the client asked for. */
+  /**
+   * Realms the client asked for. Only asked: they are granted by the person's decision
+   * (`Grant.realms`), never copied from here.
+   */
   readonly realms?: readonly string[] | undefined;
+  /**
+   * The protocol of the endpoint that issued it. A token issued in the `rfc5849` flavour is
+   * exchanged only with its `oauth_verifier`, at any access-token endpoint.
+   */
+  readonly protocol?: 'rfc5849' | 'launchpad' | undefined;
   readonly createdAt: number;
   /** After this the token can be neither reviewed nor exchanged. */
   readonly expiresAt: number;

@@ -511,40 +511,135 @@ export function verifierMatches(expected: string | undefined, given: string): bo
 }
 
 const DENIED_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const PRINTABLE = /^[\x21-\x7e]+$/;
+const MAX_CALLBACK = 2048;
 
 /**
- * Whether `oauth_callback` is acceptable: `oob`, or an absolute URI (any scheme but the ones
- * a browser would run or read locally), at most 2048 characters.
+ * The one parse of a callback every decision about it uses, or `undefined` when it is not
+ * acceptable: a WHATWG URL, spelt so that every reader finds the same host and path. Refused:
+ * spaces, controls and raw non-ASCII (it becomes a Location header); backslashes anywhere; an
+ * http(s) URL not written `scheme://host`; userinfo; dot segments in the path, plain or
+ * percent-encoded (in any case, even encoded twice, even with `;params`), and encoded slashes,
+ * backslashes, `%u` escapes, NUL or overlong UTF-8 in the path, which some servers decode into
+ * a different path than the one compared here.
  *
  * @see RFC 5849 §2.1
+ * @example parseCallback('https://app.example/cb/%2e%2e/x') // undefined
  */
-export function isValidCallback(callback: string): boolean {
-  if (callback === 'oob') return true;
-  if (callback.length > 2048 || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(callback)) return false;
-  // It becomes a Location header: no spaces, controls or raw non-ASCII (which WHATWG URL
-  // would silently drop or encode, hiding a header injection).
-  if (!/^[\x21-\x7e]+$/.test(callback)) return false;
+export function parseCallback(callback: string): URL | undefined {
+  if (typeof callback !== 'string' || callback.length > MAX_CALLBACK) return undefined;
+  if (!SCHEME.test(callback) || !PRINTABLE.test(callback) || callback.includes('\\')) {
+    return undefined;
+  }
   let url: URL;
   try {
     url = new URL(callback);
   } catch {
-    return false;
+    return undefined;
   }
-  if (DENIED_SCHEMES.has(url.protocol)) return false;
-  if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname === '') return false;
+  if (DENIED_SCHEMES.has(url.protocol)) return undefined;
+  const special = url.protocol === 'http:' || url.protocol === 'https:';
+  const afterScheme = callback.slice(callback.indexOf(':') + 1);
+  let rest = afterScheme;
+  if (afterScheme.startsWith('//')) {
+    const end = afterScheme.slice(2).search(/[/?#]/);
+    const authority = end === -1 ? afterScheme.slice(2) : afterScheme.slice(2, end + 2);
+    if (authority.includes('@')) return undefined;
+    rest = end === -1 ? '' : afterScheme.slice(end + 2);
+  } else if (special) {
+    return undefined;
+  }
+  if (special && url.hostname === '') return undefined;
+  if (url.username !== '' || url.password !== '') return undefined;
+  const pathEnd = rest.search(/[?#]/);
+  if (!pathIsPlain(pathEnd === -1 ? rest : rest.slice(0, pathEnd))) return undefined;
+  return url;
+}
+
+/** Whether a raw path has no dot segment and no encoded slash or backslash, in any spelling. */
+function pathIsPlain(rawPath: string): boolean {
+  let path = rawPath.toLowerCase();
+  // `%252e` is `%2e` to a server that decodes twice.
+  for (let i = 0; i < 4 && path.includes('%25'); i++) path = path.replaceAll('%25', '%');
+  // Encoded slashes and backslashes, IIS's %u escapes, NUL (truncates in some servers) and
+  // overlong UTF-8 (%c0%ae is "." to old decoders) all hide a path from this comparison.
+  for (const hidden of ['%2f', '%5c', '%u', '%00', '%c0', '%c1']) {
+    if (path.includes(hidden)) return false;
+  }
+  path = path.replaceAll('%2e', '.').replaceAll('%3b', ';');
+  for (const segment of path.split('/')) {
+    const bare = segment.split(';', 1)[0];
+    if (bare === '.' || bare === '..') return false;
+  }
   return true;
 }
 
 /**
- * Whether a callback fits a consumer's registered callback: it starts with it, and the
- * match ends at a URL boundary (so `https://app.example` does not admit
- * `https://app.example.evil`).
+ * Whether `oauth_callback` is acceptable: `oob`, or an absolute URI (any scheme but the ones
+ * a browser would run or read locally) that {@link parseCallback} accepts, at most 2048
+ * characters.
  *
  * @see RFC 5849 §2.1
+ * @example isValidCallback('https://app.example/cb') // true
  */
-export function callbackFits(callback: string, registered: string | undefined): boolean {
-  if (registered === undefined || registered === '' || callback === 'oob') return true;
-  if (!callback.startsWith(registered)) return false;
-  if (callback.length === registered.length || /[/?#]$/.test(registered)) return true;
-  return '/?#'.includes(callback.charAt(registered.length));
+export function isValidCallback(callback: string): boolean {
+  return callback === 'oob' || parseCallback(callback) !== undefined;
+}
+
+/**
+ * The callbacks a consumer registered: `callbackUrls`, then `callbackUrl`, without blanks.
+ *
+ * @see RFC 5849 §2.1
+ * @example registeredCallbacks({ key, secret, name, callbackUrls: ['https://a.example/cb'] })
+ */
+export function registeredCallbacks(consumer: Consumer): readonly string[] {
+  const out: string[] = [];
+  for (const c of consumer.callbackUrls ?? []) if (c !== '') out.push(c);
+  if (consumer.callbackUrl !== undefined && consumer.callbackUrl !== '') {
+    out.push(consumer.callbackUrl);
+  }
+  return out;
+}
+
+/**
+ * Whether a callback fits one of a consumer's registered callbacks (always, when there are
+ * none, and for `oob`). Both are parsed as WHATWG URLs; scheme, host and port must be equal,
+ * and the path must be the registered one or go below it by whole segments (`/cb` admits
+ * `/cb` and `/cb/x`, never `/cbx`); a registered query must be kept. A callback that
+ * {@link parseCallback} refuses fits nothing.
+ *
+ * @see RFC 5849 §2.1
+ * @example callbackFits('https://app.example/cb/done', 'https://app.example/cb') // true
+ */
+export function callbackFits(
+  callback: string,
+  registered: string | readonly string[] | undefined,
+): boolean {
+  const list = (typeof registered === 'string' ? [registered] : (registered ?? [])).filter(
+    (r) => r !== '',
+  );
+  if (callback === 'oob') return true;
+  const url = parseCallback(callback);
+  if (url === undefined) return false;
+  if (list.length === 0) return true;
+  return list.some((r) => fitsOne(url, r));
+}
+
+function fitsOne(url: URL, registered: string): boolean {
+  let r: URL;
+  try {
+    r = new URL(registered);
+  } catch {
+    return false;
+  }
+  if (r.protocol !== url.protocol || r.hostname !== url.hostname || r.port !== url.port) {
+    return false;
+  }
+  if (r.search !== '' && url.search !== r.search && !url.search.startsWith(r.search + '&')) {
+    return false;
+  }
+  const base = r.pathname;
+  if (url.pathname === base) return true;
+  return url.pathname.startsWith(base.endsWith('/') ? base : base + '/');
 }

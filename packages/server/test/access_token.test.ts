@@ -223,3 +223,45 @@ describe('access-token endpoint, Launchpad flavour', () => {
     assert.equal(r.body, 'Invalid verifier.');
   });
 });
+
+describe('issue #9: what an exchange may not skip or add', () => {
+  it('an RFC 5849 request token needs its verifier at a Launchpad-flavour endpoint too', async () => {
+    const { store, authorize, token, tokenSecret } = await setup('rfc5849');
+    assert.equal((await store.getRequestToken(token))?.protocol, 'rfc5849');
+    const done = await authorize.decide({ token, userId: 'alice', permission: 'READ_PUBLIC' });
+    assert.ok(done.ok);
+    const launchpad = createAccessTokenEndpoint({
+      store,
+      publicUrl: BASE,
+      clock,
+      flavour: 'launchpad',
+    });
+    const skipped = await launchpad(signed({ path: '/+access-token', token, tokenSecret }));
+    assert.equal(skipped.status, 400, skipped.body);
+    const ok = await launchpad(
+      signed({ path: '/+access-token', token, tokenSecret, verifier: done.verifier }),
+    );
+    assert.equal(ok.status, 200, ok.body);
+  });
+  it('realms asked for with the request token are not granted by themselves', async () => {
+    const { store, authorize, exchange, token, tokenSecret } = await setup();
+    const stored = (await store.getRequestToken(token))!;
+    await store.createRequestToken({ ...stored, token: `${token}-r`, realms: ['admin'] });
+    const done = await authorize.decide({
+      token: `${token}-r`,
+      userId: 'alice',
+      permission: 'READ_PUBLIC',
+    });
+    assert.ok(done.ok);
+    const f = form(
+      await exchange(signed({ path, token: `${token}-r`, tokenSecret, verifier: done.verifier })),
+    );
+    assert.equal(f['oauth_authorized_realms'], undefined);
+  });
+  it('a Launchpad exchange without oauth_token is 401 No request token specified.', async () => {
+    const { exchange } = await setup('launchpad');
+    const r = await exchange(signed({ path: '/+access-token' }));
+    assert.equal(r.status, 401);
+    assert.equal(r.body, 'No request token specified.');
+  });
+});

@@ -218,6 +218,29 @@ function nonceBatches(dialect: Dialect): Migration {
 }
 
 /**
+ * Authorization policy: a request token remembers which protocol issued it (an RFC 5849
+ * token is never exchanged without its verifier), and an access token when it was last used
+ * (shown on /account/applications).
+ */
+function authzProtocolAndLastUse(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('request_tokens').addColumn('protocol', 'text').execute();
+      // Tokens issued before: the RFC 5849 endpoint always took a callback, Launchpad's
+      // clients never send one; a token with a callback keeps the stricter rule.
+      await sql`update request_tokens set protocol = 'rfc5849' where callback is not null`.execute(
+        db,
+      );
+      await db.schema.alterTable('access_tokens').addColumn('last_used_at', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('request_tokens').dropColumn('protocol').execute();
+      await db.schema.alterTable('access_tokens').dropColumn('last_used_at').execute();
+    },
+  };
+}
+
+/**
  * The provider's migrations, in order, for Kysely's `Migrator`.
  *
  * @example new Migrator({ db, provider: migrationProvider('sqlite') })
@@ -229,6 +252,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_change_notify': changeNotify(dialect),
         '0003_nonce_batches': nonceBatches(dialect),
+        '0004_authz_request_token_protocol': authzProtocolAndLastUse(),
       };
     },
   };

@@ -63,6 +63,8 @@ export interface RequestTokensTable {
   reviewed_at: number | null;
   /** Set once, by the exchange (or a revocation): the token is then gone for every caller. */
   consumed_at: number | null;
+  /** `rfc5849` or `launchpad`: the endpoint that issued it (migration 0004); null before. */
+  protocol: string | null;
 }
 
 /** Token credentials. */
@@ -78,6 +80,8 @@ export interface AccessTokensTable {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  /** When a signed request last used it, to the minute (migration 0004). */
+  last_used_at: number | null;
 }
 
 /** Nonces seen, keyed by a hash of (consumer, token, timestamp, nonce). */

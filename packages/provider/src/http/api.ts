@@ -10,6 +10,7 @@ import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { API_BODY_LIMIT, type RouteContext } from '../app.js';
+import { LastUseRecorder } from '../stores/last_use.js';
 import type { Note } from '../stores/sql.js';
 import { type Caller, canRead, writeRefusal } from './access.js';
 import { registerGateway } from './gateway.js';
@@ -112,6 +113,13 @@ export function registerApiRoutes(
       if (!isStoreUnavailable(error)) ctx.logger?.error({ err: error }, 'resource check failed');
     },
   });
+  // "Last used" on /account/applications: noted here, written in batches off the request path.
+  const lastUse = new LastUseRecorder({
+    write: (tokens, at) => sql.touchAccessTokens(tokens, at),
+    now: ctx.now,
+    onError: (error) => ctx.logger?.warn({ err: error }, 'recording token use failed'),
+  });
+  api.addHook('onClose', () => lastUse.close());
 
   // Runs the OAuth check; answers the refusal itself and returns undefined, or the access.
   async function authorize(
@@ -126,7 +134,10 @@ export function registerApiRoutes(
       return undefined;
     }
     const result = await protect(request);
-    if (result.ok) return result;
+    if (result.ok) {
+      if (result.token !== undefined) lastUse.note(result.token.token);
+      return result;
+    }
     countFailure(ctx, result.response.headers['www-authenticate'], result.response.status, 'api');
     sendFastifyResponse(reply, result.response);
     return undefined;

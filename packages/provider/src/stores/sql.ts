@@ -1,4 +1,5 @@
 import { timingSafeEqualString } from '@signet/core';
+import { isValidCallback } from '@signet/server';
 import type { Kysely, Selectable } from 'kysely';
 import { generateKey, generateSecret } from '../credentials.js';
 import {
@@ -94,7 +95,11 @@ export interface Context {
 }
 
 /** An access token as listings show it: no secret, with the consumer's name. */
-export type AccessTokenInfo = Omit<AccessToken, 'secret'> & { readonly consumerName: string };
+export type AccessTokenInfo = Omit<AccessToken, 'secret'> & {
+  readonly consumerName: string;
+  /** When a signed request last used it (to the minute), if one did. */
+  readonly lastUsedAt?: number;
+};
 
 /** A request token as listings show it: no secret, no verifier, with the consumer's name. */
 export type RequestTokenInfo = Omit<RequestToken, 'secret' | 'verifier'> & {
@@ -211,6 +216,8 @@ export class SqlStore implements OAuthStore {
       name: row.name,
       rsaPublicKey: row.rsa_public_key,
       callbackUrl: row.callback_url,
+      // A registered client's redirect_uris are its callbacks (pump.io registration).
+      callbackUrls: list(row.redirect_uris),
       disabled: row.disabled_at !== null ? true : undefined,
     });
   }
@@ -225,6 +232,7 @@ export class SqlStore implements OAuthStore {
         consumer_key: token.consumerKey,
         callback: token.callback ?? null,
         realms: json(token.realms),
+        protocol: token.protocol ?? null,
         created_at: token.createdAt,
         expires_at: token.expiresAt,
         ...this.#grantColumns(token.token, token.grant, token.verifier, token.reviewedAt),
@@ -446,7 +454,7 @@ export class SqlStore implements OAuthStore {
         'A consumer key is 1-255 characters, no control characters.',
       );
     }
-    if (input.callbackUrl !== undefined) checkUrl(input.callbackUrl, 'callback URL');
+    if (input.callbackUrl !== undefined) checkCallback(input.callbackUrl, 'callback URL');
     const secret = input.secret ?? generateSecret();
     const inserted = await this.db
       .insertInto('consumers')
@@ -631,7 +639,20 @@ export class SqlStore implements OAuthStore {
     return rows.map((r) => ({
       ...this.#accessTokenInfo(r),
       consumerName: r.consumer_name ?? r.consumer_key,
+      ...(r.last_used_at !== null && { lastUsedAt: Number(r.last_used_at) }),
     }));
+  }
+
+  /** Records that these access tokens were used at `at` (see `LastUseRecorder`). */
+  async touchAccessTokens(tokens: readonly string[], at: number): Promise<void> {
+    for (let i = 0; i < tokens.length; i += 500) {
+      await this.db
+        .updateTable('access_tokens')
+        .set({ last_used_at: at })
+        .where('token', 'in', tokens.slice(i, i + 500))
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+        .execute();
+    }
   }
 
   /**
@@ -861,6 +882,8 @@ export class SqlStore implements OAuthStore {
       consumerKey: row.consumer_key,
       callback: row.callback,
       realms: list(row.realms),
+      protocol:
+        row.protocol === 'rfc5849' || row.protocol === 'launchpad' ? row.protocol : undefined,
       createdAt: row.created_at,
       expiresAt: row.expires_at,
       grant,
@@ -887,6 +910,7 @@ export class SqlStore implements OAuthStore {
       created_at: t.createdAt,
       expires_at: t.expiresAt ?? null,
       revoked_at: t.revokedAt ?? null,
+      last_used_at: null,
     };
   }
 
@@ -968,8 +992,19 @@ function checkRegistration(r: ClientRegistration): void {
   ) {
     throw new ProviderError('ERR_INVALID', 'application_type must be web or native.');
   }
-  for (const uri of r.redirectUris ?? []) checkUrl(uri, 'redirect URI');
+  for (const uri of r.redirectUris ?? []) checkCallback(uri, 'redirect URI');
   if (r.logoUrl !== undefined) checkUrl(r.logoUrl, 'logo URL');
+}
+
+// A registered callback is what requests are compared with: it must read one way only.
+function checkCallback(value: string, what: string): void {
+  checkUrl(value, what);
+  if (value === 'oob' || !isValidCallback(value)) {
+    throw new ProviderError(
+      'ERR_INVALID',
+      `Invalid ${what}: use a plain absolute URL (no dot segments, backslashes, user names or spaces).`,
+    );
+  }
 }
 
 function checkUrl(value: string, what: string): void {

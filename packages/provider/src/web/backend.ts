@@ -1,9 +1,29 @@
 import { createHmac } from 'node:crypto';
-import { ProviderError } from '../errors.js';
-import { isPermission, type Permission } from '../permissions.js';
-import { reviewToken } from '../review.js';
+import type { AuthorizationFailure } from '@signet/server';
+import { isPermission } from '../permissions.js';
+import { providerAuthorization } from '../review.js';
 import type { SqlStore } from '../stores/sql.js';
-import type { GrantView, PagesBackend, WebUser } from './pages.js';
+import type { AuthorizationProblem, GrantView, PagesBackend, WebUser } from './pages.js';
+
+// Enough of a key to tell two grants apart; the whole key has no business in HTML.
+const keyPrefix = (token: string): string => token.slice(0, 6);
+
+/** What the page says about a failure of the authorization helpers; a store failure is thrown. */
+function problemOf(failure: AuthorizationFailure): AuthorizationProblem {
+  const e = failure.error;
+  if (e.status !== undefined && e.status >= 500) throw e.cause ?? e;
+  if (e.code === 'ERR_OAUTH_CALLBACK') return { kind: 'callback' };
+  if (e.problem === 'token_expired') return { kind: 'expired' };
+  if (
+    e.problem === 'token_rejected' ||
+    e.problem === 'token_used' ||
+    e.problem === 'consumer_key_refused' ||
+    e.problem === 'parameter_absent'
+  ) {
+    return { kind: 'unavailable' };
+  }
+  return { kind: 'invalid', message: e.message };
+}
 
 /**
  * The pages' view of the SQL store. Revoke forms carry a keyed hash of the token, not the
@@ -17,6 +37,7 @@ export function sqlPagesBackend(
 ): PagesBackend {
   const handle = (kind: 'a' | 'r', token: string) =>
     `${kind}-${createHmac('sha256', key).update(token).digest('base64url').slice(0, 32)}`;
+  const authorization = providerAuthorization(store, now);
   const toWebUser = (u: { name: string; displayName: string }): WebUser => ({
     id: u.name,
     name: u.name,
@@ -39,6 +60,8 @@ export function sqlPagesBackend(
         context: a.context,
         createdAt: a.createdAt,
         expiresAt: a.expiresAt,
+        lastUsedAt: a.lastUsedAt,
+        keyPrefix: keyPrefix(a.token),
         pending: false,
       });
     }
@@ -53,6 +76,7 @@ export function sqlPagesBackend(
         context: r.grant?.context,
         createdAt: r.reviewedAt ?? r.createdAt,
         expiresAt: r.grant?.expiresAt,
+        keyPrefix: keyPrefix(r.token),
         pending: true,
       });
     }
@@ -68,41 +92,39 @@ export function sqlPagesBackend(
       const u = await store.getUser(id);
       return u ? toWebUser(u) : undefined;
     },
-    async lookupRequestToken(token) {
-      const r = await store.getRequestToken(token);
-      if (!r) return undefined;
-      const consumer = await store.getConsumer(r.consumerKey);
-      if (!consumer || consumer.disabled) return undefined;
+    async lookupRequestToken(token, callback) {
+      const found = await authorization.lookup(token, callback);
+      if (!found.ok) return problemOf(found);
+      const info = await store.getConsumerInfo(found.consumer.key);
       return {
-        consumerName: consumer.name,
-        callback: r.callback,
-        registeredCallback: consumer.callbackUrl,
-        expired: r.expiresAt <= now(),
-        reviewed: r.grant !== undefined,
+        kind: 'pending',
+        consumerName: found.consumer.name,
+        // Open and dynamic consumers named themselves: nobody vouched for the name.
+        unverified: info === undefined || info.origin !== 'admin',
+        callback: found.callback,
+        callbackHost: found.callbackHost,
+        callbackRegistered: found.callbackRegistered,
       };
     },
     async contextTitle(name) {
       return (await store.getContext(name))?.title;
     },
     async review(token, decision, callback) {
-      try {
-        const result = await reviewToken(store, {
-          token,
-          userId: decision.userId,
-          permission: decision.permission as Permission,
-          context: decision.context,
-          expiresIn:
-            decision.expiresAt === undefined
-              ? undefined
-              : Math.max(1, Math.round((decision.expiresAt - now()) / 1000)),
-          callback,
-          now: now(),
-        });
-        return { verifier: result.verifier, redirect: result.redirect };
-      } catch (e) {
-        if (e instanceof ProviderError) return undefined;
-        throw e;
-      }
+      const done = await authorization.decide({
+        token,
+        userId: decision.userId,
+        permission: decision.permission,
+        context: decision.context,
+        expiresAt: decision.expiresAt,
+        callback,
+      });
+      if (!done.ok) return problemOf(done);
+      return {
+        kind: 'recorded',
+        verifier: done.verifier,
+        redirect: done.redirect,
+        oob: done.requestToken.callback === 'oob',
+      };
     },
     async listGrants(userId) {
       return (await grantsOf(userId)).map(({ token: _t, ...g }) => g);

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import { callbackFits, isValidCallback } from '@signet/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPermission, type Permission, permissionTitle } from '../permissions.js';
 import { Csrf } from './csrf.js';
@@ -19,13 +18,35 @@ export interface WebUser {
 
 /** A request token, as the authorization page needs it. */
 export interface PendingAuthorization {
+  readonly kind: 'pending';
   readonly consumerName: string;
-  /** The callback given at request-token time (RFC flow), if it is a URL. */
+  /** The consumer registered itself (open or dynamic registration): nobody vouched for it. */
+  readonly unverified: boolean;
+  /** Where the person will be sent (the token's callback, else the page's); may be `oob`. */
   readonly callback: string | undefined;
-  /** The consumer's registered callback, which a callback given to the page must fit. */
-  readonly registeredCallback: string | undefined;
-  readonly expired: boolean;
-  readonly reviewed: boolean;
+  /** The host of a URL callback, shown before the buttons. */
+  readonly callbackHost: string | undefined;
+  /** Whether the callback fits one the consumer registered. */
+  readonly callbackRegistered: boolean;
+}
+
+/** Why the authorization page cannot go on. */
+export type AuthorizationProblem =
+  /** Unknown, already reviewed, or its application is unknown or disabled. */
+  | { readonly kind: 'unavailable' }
+  | { readonly kind: 'expired' }
+  /** The callback does not fit the consumer's registered callbacks, or is no valid URL. */
+  | { readonly kind: 'callback' }
+  | { readonly kind: 'invalid'; readonly message: string };
+
+/** A recorded decision. */
+export interface RecordedDecision {
+  readonly kind: 'recorded';
+  readonly verifier: string;
+  /** Where to send the browser, if anywhere. */
+  readonly redirect: string | undefined;
+  /** The application asked for the verifier to be shown (`oob`). */
+  readonly oob: boolean;
 }
 
 /** One line of /account/applications. */
@@ -37,6 +58,10 @@ export interface GrantView {
   readonly context: string | undefined;
   readonly createdAt: number;
   readonly expiresAt: number | undefined;
+  /** When a signed request last used it (to the minute), if one did. */
+  readonly lastUsedAt?: number | undefined;
+  /** The start of the token key, to tell two grants of one application apart. */
+  readonly keyPrefix: string;
   /** A reviewed request token not yet exchanged. */
   readonly pending: boolean;
 }
@@ -45,12 +70,18 @@ export interface GrantView {
 export interface PagesBackend {
   authenticate(username: string, password: string): Promise<WebUser | undefined>;
   getUser(id: string): Promise<WebUser | undefined>;
-  lookupRequestToken(token: string): Promise<PendingAuthorization | undefined>;
+  /**
+   * The request token the page is about, decided by @signet/server's authorization helpers;
+   * `callback` is one given to the page (Launchpad's flavour).
+   */
+  lookupRequestToken(
+    token: string,
+    callback: string | undefined,
+  ): Promise<PendingAuthorization | AuthorizationProblem>;
   contextTitle(name: string): Promise<string | undefined>;
   /**
-   * Records the decision. `callback` is the Launchpad-flavour callback given to the page;
-   * returns the verifier and where to send the browser, or undefined if the token cannot be
-   * reviewed (unknown, expired, already reviewed).
+   * Records the decision through the same helpers. `callback` is the Launchpad-flavour
+   * callback given to the page.
    */
   review(
     token: string,
@@ -61,7 +92,7 @@ export interface PagesBackend {
       readonly expiresAt: number | undefined;
     },
     callback: string | undefined,
-  ): Promise<{ verifier: string; redirect: string | undefined } | undefined>;
+  ): Promise<RecordedDecision | AuthorizationProblem>;
   listGrants(userId: string): Promise<GrantView[]>;
   revoke(userId: string, id: string): Promise<boolean>;
 }
@@ -116,6 +147,15 @@ const DURATIONS = [
   { value: 'hour', title: 'For one hour', ms: 3600_000 },
 ] as const;
 const DESKTOP_NAME = /^System-wide: (.+) \((.+)\)$/;
+// One line on what each level allows, shown beside its button.
+const ALLOWS: Readonly<Record<Permission, string>> = {
+  UNAUTHORIZED: 'The application gets no access to your account.',
+  READ_PUBLIC: 'It can read what anyone can see, as you; nothing private, no changes.',
+  WRITE_PUBLIC: 'It can read and change non-private data as you; nothing private.',
+  READ_PRIVATE: 'It can read everything you can, private data included; no changes.',
+  WRITE_PRIVATE: 'It can read and change everything you can, private data included.',
+  DESKTOP_INTEGRATION: 'Every application on that computer can read and change everything you can.',
+};
 
 type Form = Record<string, unknown>;
 
@@ -302,6 +342,41 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     return reply.redirect(p.user ? '/account/applications' : '/login', 303);
   });
 
+  // What the page says when the authorization helpers refuse.
+  function problemPage(
+    reply: FastifyReply,
+    problem: AuthorizationProblem,
+    common: Record<string, unknown>,
+  ) {
+    switch (problem.kind) {
+      case 'unavailable':
+        return message(
+          reply,
+          404,
+          'Unknown request token',
+          'This request token is unknown or has already been reviewed. Start again from the application.',
+          common,
+        );
+      case 'expired':
+        return message(
+          reply,
+          410,
+          'Request token expired',
+          'This request token has expired. Start again from the application.',
+          common,
+        );
+      case 'callback':
+        return message(reply, 400, 'Bad callback', BAD_CALLBACK, common);
+      default:
+        return message(reply, 400, 'Bad request', problem.message, common);
+    }
+  }
+
+  // A callback given to the page (Launchpad's flavour) must be a web address: the page names
+  // its origin in form-action. The rest of the callback policy is @signet/server's.
+  const pageCallback = (v: unknown): string | undefined =>
+    typeof v === 'string' && v !== '' ? v : undefined;
+
   const showAuthorize = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = await page(req, reply);
     if (!p.user) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
@@ -309,24 +384,13 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     const token = typeof q['oauth_token'] === 'string' ? q['oauth_token'] : '';
     if (!token)
       return message(reply, 400, 'No request token', 'No request token specified.', p.common);
-    const pending = await backend.lookupRequestToken(token);
-    if (!pending || pending.reviewed) {
-      return message(
-        reply,
-        404,
-        'Unknown request token',
-        'This request token is unknown or has already been reviewed. Start again from the application.',
-        p.common,
-      );
-    }
-    if (pending.expired) {
-      return message(
-        reply,
-        410,
-        'Request token expired',
-        'This request token has expired. Start again from the application.',
-        p.common,
-      );
+    const given = pageCallback(q['oauth_callback']);
+    const pending = await backend.lookupRequestToken(token, given);
+    if (pending.kind !== 'pending') return problemPage(reply, pending, p.common);
+    // Only a callback the page was given travels in the form; the token's own is stored.
+    const callbackParam = given !== undefined && pending.callback === given ? given : undefined;
+    if (callbackParam !== undefined && originOf(callbackParam) === undefined) {
+      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
     }
     const contextName =
       typeof q['lp.context'] === 'string' && q['lp.context'] ? q['lp.context'] : undefined;
@@ -345,23 +409,13 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       contextName && contextTitle !== undefined
         ? { name: contextName, title: contextTitle }
         : undefined;
-    // The callback given with the request token (RFC 5849) wins over one in this URL, as it
-    // does when the decision is recorded; the URL's is Launchpad's way of passing one.
-    const callbackParam =
-      pending.callback === undefined && typeof q['oauth_callback'] === 'string'
-        ? q['oauth_callback']
-        : undefined;
-    if (callbackParam !== undefined && !acceptableCallback(callbackParam, pending)) {
-      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
-    }
-    const callback = pending.callback ?? callbackParam;
     const allowed = toList(q['allow_permission']).filter(isPermission);
     const levels = (
       allowed.length > 0 ? GRANTABLE.filter((l) => allowed.includes(l)) : GRANTABLE
-    ).map((value) => ({ value, title: permissionTitle(value) }));
+    ).map((value) => ({ value, title: permissionTitle(value), allows: ALLOWS[value] }));
     const desktopMatch = DESKTOP_NAME.exec(pending.consumerName);
     const desktop = desktopMatch ? { name: desktopMatch[1], computer: desktopMatch[2] } : undefined;
-    const callbackOrigin = callback ? originOf(callback) : undefined;
+    const callbackOrigin = pending.callback !== undefined ? originOf(pending.callback) : undefined;
     return render(
       reply,
       200,
@@ -372,10 +426,15 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
         action: req.routeOptions.url,
         token,
         consumerName: pending.consumerName,
+        unverified: pending.unverified,
+        returnHost: pending.callbackHost,
+        returnRegistered: pending.callbackRegistered,
         context,
         callback: callbackParam,
         levels,
+        refuseAllows: ALLOWS.UNAUTHORIZED,
         desktop,
+        desktopAllows: ALLOWS.DESKTOP_INTEGRATION,
         durations: DURATIONS,
       },
       callbackOrigin ? [callbackOrigin] : [],
@@ -388,9 +447,16 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     if (!p.csrfOk(form)) return refuseCsrf(reply, p.common);
     if (!p.user) return reply.redirect('/login', 303);
     const token = typeof form['oauth_token'] === 'string' ? form['oauth_token'] : '';
-    const pending = token ? await backend.lookupRequestToken(token) : undefined;
-    if (!pending || pending.reviewed || pending.expired) {
-      return unavailable(reply, p.common);
+    if (!token) return unavailable(reply, p.common);
+    const callback = pageCallback(form['oauth_callback']);
+    const pending = await backend.lookupRequestToken(token, callback);
+    if (pending.kind !== 'pending') {
+      return pending.kind === 'callback'
+        ? problemPage(reply, pending, p.common)
+        : unavailable(reply, p.common);
+    }
+    if (callback !== undefined && pending.callback === callback && !originOf(callback)) {
+      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
     }
     let permission: Permission;
     let expiresAt: number | undefined;
@@ -418,21 +484,15 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     }
     const context =
       typeof form['lp.context'] === 'string' && form['lp.context'] ? form['lp.context'] : undefined;
-    const callback =
-      typeof form['oauth_callback'] === 'string' && form['oauth_callback']
-        ? form['oauth_callback']
-        : undefined;
-    // Checked again here: the form could be posted with another callback than the page had.
-    if (callback !== undefined && !acceptableCallback(callback, pending)) {
-      return message(reply, 400, 'Bad callback', BAD_CALLBACK, p.common);
-    }
     const result = await backend.review(
       token,
       { userId: p.user.id, permission, context, expiresAt },
       callback,
     );
-    if (!result) {
-      return unavailable(reply, p.common);
+    if (result.kind !== 'recorded') {
+      return result.kind === 'callback' || result.kind === 'invalid'
+        ? problemPage(reply, result, p.common)
+        : unavailable(reply, p.common);
     }
     if (result.redirect) return reply.redirect(result.redirect, 303);
     const granted = permission !== 'UNAUTHORIZED';
@@ -441,7 +501,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       title: granted ? 'Almost finished' : 'Access not granted',
       granted,
       consumerName: pending.consumerName,
-      verifier: granted && pending.callback === 'oob' ? result.verifier : undefined,
+      verifier: granted && result.oob ? result.verifier : undefined,
     });
   };
 
@@ -465,6 +525,9 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
       created: formatTime(g.createdAt),
       createdIso: new Date(g.createdAt).toISOString(),
       expires: g.expiresAt === undefined ? undefined : formatTime(g.expiresAt),
+      lastUsed: g.lastUsedAt === undefined ? undefined : formatTime(g.lastUsedAt),
+      lastUsedIso: g.lastUsedAt === undefined ? undefined : new Date(g.lastUsedAt).toISOString(),
+      keyPrefix: g.keyPrefix,
     }));
     const notice = q['revoked'] === '1' ? 'Access revoked.' : undefined;
     return render(reply, 200, 'applications', {
@@ -496,17 +559,6 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
 
 const BAD_CALLBACK =
   "The application gave a callback that is not a valid web address for it, so this site will not send you there. Tell the application's authors.";
-
-// A callback given to the page (Launchpad's flavour) becomes a redirect: it must be a valid
-// http(s) URL (no header tricks, no javascript:) within the consumer's registered callback.
-function acceptableCallback(callback: string, pending: PendingAuthorization): boolean {
-  return (
-    callback !== 'oob' &&
-    isValidCallback(callback) &&
-    originOf(callback) !== undefined &&
-    callbackFits(callback, pending.registeredCallback)
-  );
-}
 
 function toList(v: unknown): string[] {
   if (typeof v === 'string') return [v];

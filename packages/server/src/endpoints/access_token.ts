@@ -76,7 +76,12 @@ export function createAccessTokenEndpoint(options: AccessTokenEndpointOptions): 
 
   return (request) =>
     run(config, request, async (p) => {
-      const c = checkProtocol(config, p, { token: 'required' });
+      const launchpad = config.flavour === 'launchpad';
+      const c = checkProtocol(config, p, { token: launchpad ? 'optional' : 'required' });
+      // Launchpad answers a missing token as it answers an unknown one.
+      if (c.token === '') {
+        throw reject('ERR_OAUTH_TOKEN', m.unknownToken(''), 401, 'parameter_absent');
+      }
       const verifier = p.oauth.get('oauth_verifier');
       if (config.flavour === 'rfc5849' && (verifier === undefined || verifier === '')) {
         throw reject(
@@ -106,14 +111,22 @@ export function createAccessTokenEndpoint(options: AccessTokenEndpointOptions): 
       if (grant.permission === refused) {
         throw reject('ERR_OAUTH_AUTHORIZATION', m.refused(c.token), 403, 'permission_denied');
       }
-      if (
-        verifier !== undefined &&
-        verifier !== '' &&
-        !verifierMatches(requestToken.verifier, verifier)
-      ) {
+      const given = verifier !== undefined && verifier !== '';
+      // A token issued by an RFC 5849 endpoint keeps its rules wherever it is exchanged:
+      // skipping the verifier at a Launchpad endpoint would undo §2.3's binding to the person.
+      if (!given && requestToken.protocol === 'rfc5849') {
+        throw reject(
+          'ERR_OAUTH_PARAMETER_ABSENT',
+          'Missing OAuth parameter oauth_verifier.',
+          400,
+          'parameter_absent',
+        );
+      }
+      if (given && !verifierMatches(requestToken.verifier, verifier)) {
         throw reject('ERR_OAUTH_VERIFIER', m.invalidVerifier(c.token), 401, 'verifier_invalid');
       }
-      const realms = grant.realms ?? requestToken.realms;
+      // Granted realms only: what the client asked for is no grant.
+      const realms = grant.realms;
       const accessToken: AccessToken = {
         token: generate(),
         secret: generateSecret(),

@@ -1,9 +1,9 @@
-import { type Clock, formEncode, OAuthError, type Param, systemClock } from '@signet/core';
+import { type Clock, formEncode, OAuthError, systemClock } from '@signet/core';
 import { isStoreUnavailable } from '../errors.js';
 import { defaultTokenGenerator, type TokenGenerator } from '../options.js';
 import { reject } from '../response.js';
 import type { Consumer, Grant, OAuthStore, RequestToken } from '../store.js';
-import { callbackFits, isValidCallback } from '../validate.js';
+import { callbackFits, parseCallback, registeredCallbacks } from '../validate.js';
 
 /**
  * Options of {@link createAuthorizationEndpoint}.
@@ -17,6 +17,21 @@ export interface AuthorizationOptions {
   readonly clock?: Clock | undefined;
   /** Makes verifiers; 128 CSPRNG bits in hex by default. */
   readonly generateVerifier?: TokenGenerator | undefined;
+  /** The permission that means "refused"; `UNAUTHORIZED` (Launchpad's) by default. */
+  readonly refusedPermission?: string | undefined;
+  /**
+   * The permissions a decision may record, the refusal included; any when absent. Another
+   * is refused with 400 before anything is recorded.
+   */
+  readonly permissions?: readonly string[] | undefined;
+  /**
+   * The application's own checks of a decision (the person exists, the context exists, the
+   * level suits the consumer ...), run before anything is recorded. Throw an `OAuthError`
+   * (its status and message are shown) to refuse it.
+   */
+  readonly checkDecision?:
+    | ((decision: AuthorizationDecision, pending: PendingAuthorization) => void | Promise<void>)
+    | undefined;
 }
 
 /**
@@ -29,6 +44,19 @@ export interface PendingAuthorization {
   readonly requestToken: RequestToken;
   /** The consumer that asked (its `name` is what the page shows). */
   readonly consumer: Consumer;
+  /**
+   * Where the person will be sent: the request token's callback, else the one given to the
+   * page; `undefined` when there is none. `oob` stays `oob`.
+   */
+  readonly callback: string | undefined;
+  /** The host (with port, if any) of a URL callback, as the browser will read it. */
+  readonly callbackHost: string | undefined;
+  /**
+   * Whether the callback fits one of the consumer's registered callbacks. An unregistered
+   * one (a consumer that registered none) is used after a grant only, and should be shown
+   * to the person before the decision.
+   */
+  readonly callbackRegistered: boolean;
 }
 
 /**
@@ -91,8 +119,15 @@ export interface AuthorizationRecorded {
  * @see RFC 5849 §2.2
  */
 export interface AuthorizationEndpoint {
-  /** Looks up the request token the authorization page is about, with its consumer. */
-  lookup(token: string): Promise<PendingAuthorization | AuthorizationFailure>;
+  /**
+   * Looks up the request token the authorization page is about, with its consumer and where
+   * the person will be sent. `callback` is one given to the page (Launchpad's flavour); it is
+   * checked as the decision will check it, and ignored when the token has its own.
+   */
+  lookup(
+    token: string,
+    callback?: string | undefined,
+  ): Promise<PendingAuthorization | AuthorizationFailure>;
   /** Records the person's decision and says where to go next. */
   decide(decision: AuthorizationDecision): Promise<AuthorizationRecorded | AuthorizationFailure>;
 }
@@ -118,7 +153,11 @@ export function createAuthorizationEndpoint(options: AuthorizationOptions): Auth
   const clock = options.clock ?? systemClock;
   const generateVerifier = options.generateVerifier ?? defaultTokenGenerator;
 
-  const pending = async (token: unknown): Promise<PendingAuthorization> => {
+  const refusedPermission = options.refusedPermission ?? 'UNAUTHORIZED';
+  const permissions = options.permissions === undefined ? undefined : new Set(options.permissions);
+  const { checkDecision } = options;
+
+  const pending = async (token: unknown, pageCallback: unknown): Promise<PendingAuthorization> => {
     if (typeof token !== 'string' || token === '') {
       throw reject(
         'ERR_OAUTH_PARAMETER_ABSENT',
@@ -151,13 +190,41 @@ export function createAuthorizationEndpoint(options: AuthorizationOptions): Auth
         'consumer_key_refused',
       );
     }
-    return { ok: true, requestToken, consumer };
+    // The token's own callback (signed by the client) wins; one given to the page is
+    // Launchpad's way, and never `oob` there (the page shows the outcome itself).
+    let callback = requestToken.callback;
+    if (callback === undefined && typeof pageCallback === 'string' && pageCallback !== '') {
+      if (pageCallback === 'oob') throw callbackRefused();
+      callback = pageCallback;
+    }
+    if (callback === undefined || callback === 'oob') {
+      return {
+        ok: true,
+        requestToken,
+        consumer,
+        callback,
+        callbackHost: undefined,
+        callbackRegistered: false,
+      };
+    }
+    // Checked again at every step, with the consumer's callbacks as they are now.
+    const url = parseCallback(callback);
+    const registered = registeredCallbacks(consumer);
+    if (url === undefined || !callbackFits(callback, registered)) throw callbackRefused();
+    return {
+      ok: true,
+      requestToken,
+      consumer,
+      callback,
+      callbackHost: url.host !== '' ? url.host : url.protocol,
+      callbackRegistered: registered.length > 0,
+    };
   };
 
   return {
-    async lookup(token) {
+    async lookup(token, callback) {
       try {
-        return await pending(token);
+        return await pending(token, callback);
       } catch (error) {
         return failure(error);
       }
@@ -167,20 +234,20 @@ export function createAuthorizationEndpoint(options: AuthorizationOptions): Auth
         if (decision === null || typeof decision !== 'object') {
           throw new TypeError('decide() needs a decision.');
         }
-        const { requestToken, consumer } = await pending(decision.token);
-        const callback = requestToken.callback ?? decision.callback;
-        if (
-          callback !== undefined &&
-          requestToken.callback === undefined &&
-          (!isValidCallback(callback) || !callbackFits(callback, consumer.callbackUrl))
-        ) {
+        const found = await pending(decision.token, decision.callback);
+        const { requestToken, consumer, callback } = found;
+        if (typeof decision.permission !== 'string' || decision.permission === '') {
+          throw reject('ERR_OAUTH_AUTHORIZATION', 'No permission chosen.', 400, 'parameter_absent');
+        }
+        if (permissions !== undefined && !permissions.has(decision.permission)) {
           throw reject(
-            'ERR_OAUTH_CALLBACK',
-            'Callback URL not allowed.',
+            'ERR_OAUTH_AUTHORIZATION',
+            `Unknown permission ${JSON.stringify(decision.permission.slice(0, 40))}.`,
             400,
             'parameter_rejected',
           );
         }
+        if (checkDecision !== undefined) await checkDecision(decision, found);
         const grant: Grant = {
           userId: decision.userId,
           permission: decision.permission,
@@ -203,13 +270,13 @@ export function createAuthorizationEndpoint(options: AuthorizationOptions): Auth
             'token_used',
           );
         }
+        // A refusal goes back only to a registered callback: an unregistered one was chosen
+        // by whoever made the link, and "No Access" must not be a way to reach it.
+        const refused = decision.permission === refusedPermission;
         const redirect =
-          callback === undefined || callback === 'oob'
+          callback === undefined || callback === 'oob' || (refused && !found.callbackRegistered)
             ? undefined
-            : addQuery(callback, [
-                ['oauth_token', reviewed.token],
-                ['oauth_verifier', verifier],
-              ]);
+            : callbackRedirect(callback, reviewed.token, verifier);
         return { ok: true, requestToken: reviewed, consumer, verifier, redirect };
       } catch (error) {
         return failure(error);
@@ -239,16 +306,33 @@ function failure(error: unknown): AuthorizationFailure {
   };
 }
 
+function callbackRefused(): OAuthError {
+  return reject('ERR_OAUTH_CALLBACK', 'Callback URL not allowed.', 400, 'parameter_rejected');
+}
+
 /**
- * Adds parameters to a URL's query, keeping its own query and fragment.
+ * The one redirect builder: the callback as WHATWG URL reads it (so the browser goes where
+ * the policy looked), with `oauth_token` and `oauth_verifier` added to its own query and its
+ * fragment kept.
  *
  * @see RFC 5849 §2.2
+ * @example callbackRedirect('https://app/cb?x=1', 'T', 'V') // 'https://app/cb?x=1&oauth_token=T&oauth_verifier=V'
  */
-function addQuery(url: string, params: readonly Param[]): string {
-  const hash = url.indexOf('#');
-  const fragment = hash === -1 ? '' : url.slice(hash);
-  const base = hash === -1 ? url : url.slice(0, hash);
+export function callbackRedirect(callback: string, token: string, verifier: string): string {
+  const url = parseCallback(callback);
+  if (url === undefined) throw callbackRefused();
+  const fragment = url.hash;
+  url.hash = '';
+  const base = url.href.endsWith('#') ? url.href.slice(0, -1) : url.href;
   const q = base.indexOf('?');
   const sep = q === -1 ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  return base + sep + formEncode(params) + fragment;
+  return (
+    base +
+    sep +
+    formEncode([
+      ['oauth_token', token],
+      ['oauth_verifier', verifier],
+    ]) +
+    fragment
+  );
 }

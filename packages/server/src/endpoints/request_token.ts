@@ -15,6 +15,7 @@ import {
   checkProtocol,
   isValidCallback,
   recordNonce,
+  registeredCallbacks,
   run,
 } from '../validate.js';
 
@@ -54,7 +55,7 @@ export interface RequestTokenEndpointOptions extends EndpointOptions {
     | undefined;
   /**
    * Further policy on `oauth_callback` (after the syntax check and the consumer's registered
-   * callback prefix); `false` answers 400.
+   * callbacks, see `callbackFits`); `false` answers 400.
    */
   readonly validateCallback?:
     | ((callback: string, consumer: Consumer) => boolean | Promise<boolean>)
@@ -120,7 +121,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
       const cb = callback === '' ? undefined : callback;
       if (
         cb !== undefined &&
-        (!callbackFits(cb, consumer.callbackUrl) ||
+        (!callbackFits(cb, registeredCallbacks(consumer)) ||
           (validateCallback !== undefined && !(await validateCallback(cb, consumer))))
       ) {
         throw reject(
@@ -130,6 +131,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
           'parameter_rejected',
         );
       }
+      // Kept as asked, for the page; granting them is the person's decision alone.
       const realms = p.headerRealm?.split(/\s+/).filter((r) => r !== '');
       const now = config.clock();
       const requestToken: RequestToken = {
@@ -138,6 +140,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
         consumerKey: consumer.key,
         callback: cb,
         realms: realms !== undefined && realms.length > 0 ? realms : undefined,
+        protocol: config.flavour,
         createdAt: now,
         expiresAt: now + lifetimeMs,
       };

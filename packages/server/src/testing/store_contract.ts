@@ -146,12 +146,12 @@ export function storeContract(
 
     describe('request tokens', () => {
       it('stores and returns a request token with every field', async () => {
-        const t = requestToken(unique('ck'), { realms: ['photos', 'videos'] });
+        const t = requestToken(unique('ck'), { realms: ['photos', 'videos'], protocol: 'rfc5849' });
         await store.createRequestToken(t);
         assertFields(await store.getRequestToken(t.token), t, 'requestToken');
       });
       it('stores a Launchpad token without callback or realms', async () => {
-        const t = requestToken(unique('ck'), { callback: undefined });
+        const t = requestToken(unique('ck'), { callback: undefined, protocol: 'launchpad' });
         await store.createRequestToken(t);
         assertFields(await store.getRequestToken(t.token), t, 'requestToken');
       });
