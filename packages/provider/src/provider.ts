@@ -6,8 +6,12 @@ import { CachedStore, type NonceTable, WriteBehindNonces } from './stores/cache.
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
-import type { LoginLimits } from './web/pages.js';
-import { RedisFailureLimiter } from './web/rate_limit.js';
+import {
+  type LoginLimits,
+  redisLoginLimits,
+  redisWriteLimits,
+  type WriteLimits,
+} from './web/rate_limit.js';
 
 /** A running provider's parts. */
 export interface Provider {
@@ -24,7 +28,12 @@ export interface Provider {
  */
 export async function openProvider(
   config: Config,
-  options: { readonly logger?: Logger | undefined; readonly now?: () => number } = {},
+  options: {
+    readonly logger?: Logger | undefined;
+    readonly now?: () => number;
+    /** Prefix of the rate limits' Redis keys; `signet:` by default. Tests give their own. */
+    readonly redisKeyPrefix?: string;
+  } = {},
 ): Promise<Provider> {
   const now = options.now ?? Date.now;
   const storage = await openStore(config, { now });
@@ -39,14 +48,17 @@ export async function openProvider(
       ? await WriteBehindNonces.open(sqlNonceTable(sql), now)
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
-  // Several instances share Redis; their login limits must too.
-  const redis = config.redisUrl === undefined ? undefined : await redisLimits(config.redisUrl);
+  // Several instances share Redis; their rate limits must too.
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : await redisLimits(config, options.redisKeyPrefix ?? 'signet:');
   const app = await buildApp({
     config,
     storage,
     oauthStore: cached,
     onRevoke: () => cached.invalidate(),
-    ...(redis !== undefined && { loginLimits: redis.limits }),
+    ...(redis !== undefined && { loginLimits: redis.login, writeLimits: redis.writes }),
     logger: options.logger,
     now,
   });
@@ -63,25 +75,37 @@ export async function openProvider(
   };
 }
 
-async function redisLimits(url: string): Promise<{ limits: LoginLimits; close(): Promise<void> }> {
+async function redisLimits(
+  config: Config,
+  prefix: string,
+): Promise<{ login: LoginLimits; writes: WriteLimits; close(): Promise<void> }> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
-  const windowMs = 15 * 60_000;
+  // Fail fast: with Redis down a limit cannot be counted, and the request gets a 503 at once
+  // rather than waiting in a queue (the limiters turn errors into StoreUnavailableError).
+  const redis = new Redis(config.redisUrl!, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+  });
+  // Errors reach the callers; without a listener ioredis would also print each one.
+  redis.on('error', () => {});
+  // Commands before the first connection would fail: wait for it, a little.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   return {
-    limits: {
-      perUser: new RedisFailureLimiter(redis, {
-        limit: 10,
-        windowMs,
-        prefix: 'signet:login-user:',
-      }),
-      perAddress: new RedisFailureLimiter(redis, {
-        limit: 100,
-        windowMs,
-        prefix: 'signet:login-addr:',
-      }),
-    },
+    login: redisLoginLimits(redis, prefix),
+    writes: redisWriteLimits(
+      redis,
+      { registrations: config.registrationLimit, openConsumers: config.openConsumerLimit },
+      prefix,
+    ),
     close: async () => {
-      await redis.quit();
+      redis.disconnect();
     },
   };
 }
