@@ -1,11 +1,14 @@
 // Shared by the rate-limit tests: logins through the real form, password checks counted,
 // Redis keys of one run, and a Redis server of a test's own (to stop it).
+
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import type { SqlStore } from '../src/stores/sql.js';
 import { REDIS_URL } from './helpers.js';
+import { type Answer, call, type Running } from './http_harness.js';
 
 export const PASSWORD = 'a long enough password';
 
@@ -154,4 +157,47 @@ export async function ownRedis(): Promise<{ url: string; stop(): Promise<void> }
         child.kill('SIGKILL');
       }),
   };
+}
+
+export function register(
+  r: Running,
+  body: unknown,
+  options: { readonly ip?: string; readonly type?: string } = {},
+): Promise<Answer> {
+  return call(`${r.base}/api/client/register`, {
+    method: 'POST',
+    headers: {
+      'content-type': options.type ?? 'application/json',
+      ...(options.ip !== undefined && { 'x-forwarded-for': options.ip }),
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Launchpad's open-consumer request: PLAINTEXT, empty consumer secret, `&` signature. */
+export function openRequestToken(
+  r: Running,
+  key: string,
+  options: { readonly ip?: string; readonly signature?: string } = {},
+): Promise<Answer> {
+  return call(`${r.base}/+request-token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(options.ip !== undefined && { 'x-forwarded-for': options.ip }),
+    },
+    body: new URLSearchParams([
+      ['oauth_consumer_key', key],
+      ['oauth_signature_method', 'PLAINTEXT'],
+      ['oauth_signature', options.signature ?? '&'],
+    ]).toString(),
+  });
+}
+
+export function jsonError(a: Answer, status: number, includes: string): void {
+  assert.equal(a.status, status, a.text);
+  assert.match(a.headers.get('content-type') ?? '', /^application\/json/);
+  const body = JSON.parse(a.text) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body), ['error']);
+  assert.ok(String(body['error']).includes(includes), `${body['error']} mentions ${includes}`);
 }

@@ -4,51 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { REDIS_URL } from './helpers.js';
-import { type Answer, call, type Running, startProvider } from './http_harness.js';
-import { ownRedis, redisPrefix, tally } from './limits_helpers.js';
-
-export function register(
-  r: Running,
-  body: unknown,
-  options: { readonly ip?: string; readonly type?: string } = {},
-): Promise<Answer> {
-  return call(`${r.base}/api/client/register`, {
-    method: 'POST',
-    headers: {
-      'content-type': options.type ?? 'application/json',
-      ...(options.ip !== undefined && { 'x-forwarded-for': options.ip }),
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
-
-/** Launchpad's open-consumer request: PLAINTEXT, empty consumer secret, `&` signature. */
-export function openRequestToken(
-  r: Running,
-  key: string,
-  options: { readonly ip?: string; readonly signature?: string } = {},
-): Promise<Answer> {
-  return call(`${r.base}/+request-token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(options.ip !== undefined && { 'x-forwarded-for': options.ip }),
-    },
-    body: new URLSearchParams([
-      ['oauth_consumer_key', key],
-      ['oauth_signature_method', 'PLAINTEXT'],
-      ['oauth_signature', options.signature ?? '&'],
-    ]).toString(),
-  });
-}
-
-export function jsonError(a: Answer, status: number, includes: string): void {
-  assert.equal(a.status, status, a.text);
-  assert.match(a.headers.get('content-type') ?? '', /^application\/json/);
-  const body = JSON.parse(a.text) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body), ['error']);
-  assert.ok(String(body['error']).includes(includes), `${body['error']} mentions ${includes}`);
-}
+import { type Running, startProvider } from './http_harness.js';
+import {
+  jsonError,
+  openRequestToken,
+  ownRedis,
+  redisPrefix,
+  register,
+  tally,
+} from './limits_helpers.js';
 
 const associate = { type: 'client_associate', application_name: 'App' };
 

@@ -118,7 +118,12 @@ export function registerRegistrationRoutes(api: FastifyInstance, ctx: RouteConte
     if (typeof input === 'string') return sendJson(reply, 400, { error: input });
     // Form values are strings; JSON clients sometimes send lists, which pump.io joins.
     for (const k of ['redirect_uris', 'contacts'] as const) {
-      if (Array.isArray(input[k])) input[k] = (input[k] as unknown[]).join(' ');
+      const v = input[k];
+      if (!Array.isArray(v)) continue;
+      if (!v.every((x) => typeof x === 'string')) {
+        return sendJson(reply, 400, { error: `${k}: expected a list of strings` });
+      }
+      input[k] = v.join(' ');
     }
     const parsed = registration.safeParse(input);
     if (!parsed.success) {
