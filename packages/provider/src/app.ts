@@ -23,6 +23,7 @@ import { sqlPagesBackend } from './web/backend.js';
 import { registerDiscovery } from './web/discovery.js';
 import { Metrics } from './web/metrics.js';
 import { type LoginLimits, registerPages } from './web/pages.js';
+import { memoryWriteLimits, type WriteLimits } from './web/rate_limit.js';
 import type { SessionStore } from './web/session.js';
 
 /** Options of {@link buildApp}. */
@@ -42,6 +43,8 @@ export interface AppOptions {
   readonly sessions?: SessionStore;
   /** Failed-login limits; in memory when absent. */
   readonly loginLimits?: LoginLimits;
+  /** Registration and open-consumer limits; in memory when absent. */
+  readonly writeLimits?: WriteLimits;
   readonly metrics?: Metrics;
   /** Told of dependency failures that reached the HTTP layer untranslated. */
   readonly monitor?: DependencyMonitor;
@@ -59,6 +62,7 @@ export interface RouteContext {
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly logger: Logger | undefined;
+  readonly writeLimits: WriteLimits;
 }
 
 /** Body limit of protocol and API requests. */
@@ -107,6 +111,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // and the error handler log through the logger itself, so every request shares it.
     childLoggerFactory: (logger) => logger,
     bodyLimit: API_BODY_LIMIT,
+    // `req.ip` is the client's address per SIGNET_TRUST_PROXY; the rate limits key on it.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
   });
 
   // One count and one log line per request. A callback hook: Fastify runs it without the
@@ -259,7 +265,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     userExists: async (name) => (await storage.store.getUser(name)) !== undefined,
   });
 
-  const context: RouteContext = { config, storage, metrics, now, logger: options.logger };
+  const writeLimits =
+    options.writeLimits ??
+    memoryWriteLimits(
+      { registrations: config.registrationLimit, openConsumers: config.openConsumerLimit },
+      now,
+    );
+  const context: RouteContext = {
+    config,
+    storage,
+    metrics,
+    now,
+    logger: options.logger,
+    writeLimits,
+  };
   await app.register(async (api) => {
     // Signatures cover bytes: keep every body raw here, whatever its type.
     useRawBodies(api, { bodyLimit: API_BODY_LIMIT });
@@ -269,4 +288,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/**
+ * Fastify 5 now ignores a bare hop count (it cannot tell a proxy from a client sending its
+ * own `X-Forwarded-For`); `SIGNET_TRUST_PROXY=N` keeps its old meaning, the N nearest hops,
+ * the operator's promise that only the proxy can reach the provider.
+ */
+function fastifyTrustProxy(
+  setting: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProviderError } from './errors.js';
@@ -38,6 +39,21 @@ export interface Config {
   readonly requireBodyHash: boolean;
   /** How long a failing or slow dependency may hold a request; see {@link Timeouts}. */
   readonly timeouts: Timeouts;
+  /**
+   * `SIGNET_TRUST_PROXY`, as Fastify's `trustProxy`: which hops of `X-Forwarded-For` to
+   * believe for the client's address. `false` (unset): the socket's address.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** `SIGNET_REGISTRATION_LIMIT`: dynamic registrations per client address; none if off. */
+  readonly registrationLimit: RateLimit | undefined;
+  /** `SIGNET_OPEN_CONSUMER_LIMIT`: new open consumers per client address; none if off. */
+  readonly openConsumerLimit: RateLimit | undefined;
+}
+
+/** So many per window. */
+export interface RateLimit {
+  readonly limit: number;
+  readonly windowMs: number;
 }
 
 /** Time limits, in milliseconds; 0 turns one off. */
@@ -124,6 +140,49 @@ const millis = (fallback: number) =>
       }
       return n;
     });
+
+const UNITS: Readonly<Record<string, number>> = {
+  s: 1000,
+  second: 1000,
+  m: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+};
+
+// `N/unit` (`20/hour`, `5/minute`), `N` (per hour), or `off`.
+const rate = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): RateLimit | undefined => {
+      const v = (value ?? fallback).trim().toLowerCase();
+      if (FALSE.has(v)) return undefined;
+      const m = /^(\d{1,9})\s*(?:\/\s*([a-z]+?)s?)?$/.exec(v);
+      const windowMs = m ? UNITS[m[2] ?? 'hour'] : undefined;
+      if (!m || windowMs === undefined || Number(m[1]) < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a rate like 20/hour or 5/minute, or off; got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return { limit: Number(m[1]), windowMs };
+    });
+
+// proxy-addr's names for ranges, which Fastify accepts in the list.
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(v: string): boolean {
+  if (RANGE_NAMES.has(v)) return true;
+  const [address = '', bits, extra] = v.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 const schema = z.object({
   PORT: z
@@ -241,6 +300,28 @@ const schema = z.object({
     }),
   SIGNET_ALLOW_INSECURE_PLAINTEXT: flag(false),
   SIGNET_REQUIRE_BODY_HASH: flag(false),
+  SIGNET_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx): boolean | number | string[] => {
+      if (value === undefined) return false;
+      const v = value.trim().toLowerCase();
+      if (TRUE.has(v) && v !== '1') return true;
+      if (FALSE.has(v) && v !== '0') return false;
+      if (/^\d{1,3}$/.test(v)) return Number(v);
+      const list = v.split(',').map((x) => x.trim());
+      const bad = list.find((x) => !isAddressOrCidr(x));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected true, a hop count, or a comma-separated list of addresses or CIDRs; ${JSON.stringify(bad)} is none of these`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+  SIGNET_REGISTRATION_LIMIT: rate('20/hour'),
+  SIGNET_OPEN_CONSUMER_LIMIT: rate('60/hour'),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -297,5 +378,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     upstreamTimeoutMs: Math.round(c.SIGNET_UPSTREAM_TIMEOUT * 1000),
     allowInsecurePlaintext: c.SIGNET_ALLOW_INSECURE_PLAINTEXT,
     requireBodyHash: c.SIGNET_REQUIRE_BODY_HASH,
+    trustProxy: c.SIGNET_TRUST_PROXY,
+    registrationLimit: c.SIGNET_REGISTRATION_LIMIT,
+    openConsumerLimit: c.SIGNET_OPEN_CONSUMER_LIMIT,
   };
 }

@@ -8,8 +8,12 @@ import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
 import { DependencyEvents, describeCause, ThrottledLog } from './stores/unavailable.js';
 import { Metrics } from './web/metrics.js';
-import type { LoginLimits } from './web/pages.js';
-import { RedisFailureLimiter } from './web/rate_limit.js';
+import {
+  type LoginLimits,
+  redisLoginLimits,
+  redisWriteLimits,
+  type WriteLimits,
+} from './web/rate_limit.js';
 
 /** A running provider's parts. */
 export interface Provider {
@@ -26,7 +30,12 @@ export interface Provider {
  */
 export async function openProvider(
   config: Config,
-  options: { readonly logger?: Logger | undefined; readonly now?: () => number } = {},
+  options: {
+    readonly logger?: Logger | undefined;
+    readonly now?: () => number;
+    /** Prefix of the rate limits' Redis keys; `signet:` by default. Tests give their own. */
+    readonly redisKeyPrefix?: string;
+  } = {},
 ): Promise<Provider> {
   const now = options.now ?? Date.now;
   const metrics = new Metrics();
@@ -47,13 +56,13 @@ export async function openProvider(
       ? await WriteBehindNonces.open(sqlNonceTable(sql), now)
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
-  // Several instances share Redis; their login limits must too.
+  // Several instances share Redis; their rate limits must too.
   const redis =
     config.redisUrl === undefined
       ? undefined
       : await redisLimits(
-          config.redisUrl,
-          config.timeouts.redisMs,
+          config,
+          options.redisKeyPrefix ?? 'signet:',
           events.connectionError('redis'),
         );
   const nonceRedis = storage.redisNonces?.redis;
@@ -62,7 +71,7 @@ export async function openProvider(
     storage,
     oauthStore: cached,
     onRevoke: () => cached.invalidate(),
-    ...(redis !== undefined && { loginLimits: redis.limits }),
+    ...(redis !== undefined && { loginLimits: redis.login, writeLimits: redis.writes }),
     logger: options.logger,
     now,
     metrics,
@@ -87,29 +96,29 @@ export async function openProvider(
 }
 
 async function redisLimits(
-  url: string,
-  timeoutMs: number,
+  config: Config,
+  prefix: string,
   onError: (error: unknown) => void,
-): Promise<{ limits: LoginLimits; ping(): Promise<unknown>; close(): Promise<void> }> {
+): Promise<{
+  login: LoginLimits;
+  writes: WriteLimits;
+  ping(): Promise<unknown>;
+  close(): Promise<void>;
+}> {
   const { Redis } = await import('ioredis');
   const { redisOptions, waitForReady } = await import('./stores/redis_nonces.js');
-  const redis = new Redis(url, redisOptions(timeoutMs));
+  // Fail fast: with Redis down a limit cannot be counted, and the request gets a 503 at once
+  // rather than waiting in a queue (the limiters turn errors into StoreUnavailableError).
+  const redis = new Redis(config.redisUrl!, redisOptions(config.timeouts.redisMs));
   redis.on('error', onError);
   await waitForReady(redis, 2000);
-  const windowMs = 15 * 60_000;
   return {
-    limits: {
-      perUser: new RedisFailureLimiter(redis, {
-        limit: 10,
-        windowMs,
-        prefix: 'signet:login-user:',
-      }),
-      perAddress: new RedisFailureLimiter(redis, {
-        limit: 100,
-        windowMs,
-        prefix: 'signet:login-addr:',
-      }),
-    },
+    login: redisLoginLimits(redis, prefix),
+    writes: redisWriteLimits(
+      redis,
+      { registrations: config.registrationLimit, openConsumers: config.openConsumerLimit },
+      prefix,
+    ),
     ping: () => redis.ping(),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());

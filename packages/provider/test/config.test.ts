@@ -36,6 +36,9 @@ describe('loadConfig', () => {
       upstreamTimeoutMs: 30_000,
       allowInsecurePlaintext: false,
       requireBodyHash: false,
+      trustProxy: false,
+      registrationLimit: { limit: 20, windowMs: 3_600_000 },
+      openConsumerLimit: { limit: 60, windowMs: 3_600_000 },
     });
   });
 
@@ -59,6 +62,9 @@ describe('loadConfig', () => {
         SIGNET_UPSTREAM_TIMEOUT: '2.5',
         SIGNET_ALLOW_INSECURE_PLAINTEXT: 'true',
         SIGNET_REQUIRE_BODY_HASH: 'yes',
+        SIGNET_TRUST_PROXY: '10.0.0.0/8, ::1',
+        SIGNET_REGISTRATION_LIMIT: '5/minute',
+        SIGNET_OPEN_CONSUMER_LIMIT: 'off',
       }),
       {
         port: 9000,
@@ -75,8 +81,37 @@ describe('loadConfig', () => {
         upstreamTimeoutMs: 2500,
         allowInsecurePlaintext: true,
         requireBodyHash: true,
+        trustProxy: ['10.0.0.0/8', '::1'],
+        registrationLimit: { limit: 5, windowMs: 60_000 },
+        openConsumerLimit: undefined,
       },
     );
+  });
+
+  it('reads SIGNET_TRUST_PROXY as Fastify does: true, a hop count, or addresses and CIDRs', () => {
+    assert.equal(load({ SIGNET_TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(load({ SIGNET_TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(load({ SIGNET_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(load({ SIGNET_TRUST_PROXY: 'loopback,192.168.1.1' }).trustProxy, [
+      'loopback',
+      '192.168.1.1',
+    ]);
+    configError({ SIGNET_TRUST_PROXY: '10.0.0.0/33' }, 'SIGNET_TRUST_PROXY', '10.0.0.0/33');
+    configError({ SIGNET_TRUST_PROXY: 'proxy.example' }, 'SIGNET_TRUST_PROXY');
+  });
+
+  it('reads rates as N/unit, N per hour, or off', () => {
+    assert.deepEqual(load({ SIGNET_REGISTRATION_LIMIT: '100' }).registrationLimit, {
+      limit: 100,
+      windowMs: 3_600_000,
+    });
+    assert.deepEqual(load({ SIGNET_REGISTRATION_LIMIT: '3 / days' }).registrationLimit, {
+      limit: 3,
+      windowMs: 86_400_000,
+    });
+    assert.equal(load({ SIGNET_REGISTRATION_LIMIT: 'off' }).registrationLimit, undefined);
+    configError({ SIGNET_REGISTRATION_LIMIT: '5/fortnight' }, 'SIGNET_REGISTRATION_LIMIT');
+    configError({ SIGNET_OPEN_CONSUMER_LIMIT: 'lots' }, 'SIGNET_OPEN_CONSUMER_LIMIT');
   });
 
   it('derives the public URL from HOST and PORT, with brackets for IPv6', () => {

@@ -44,6 +44,8 @@ export interface StartOptions {
   readonly env?: Env;
   readonly now?: () => number;
   readonly logger?: Logger;
+  /** Prefix of the rate limits' Redis keys (with `SIGNET_REDIS_URL`). */
+  readonly redisKeyPrefix?: string;
 }
 
 /** A port the kernel just handed out and took back. */
@@ -94,6 +96,7 @@ export async function startProvider(options: StartOptions = {}): Promise<Running
     const provider = await openProvider(config, {
       ...(options.now !== undefined && { now: options.now }),
       ...(options.logger !== undefined && { logger: options.logger }),
+      ...(options.redisKeyPrefix !== undefined && { redisKeyPrefix: options.redisKeyPrefix }),
     });
     try {
       await provider.app.listen({ port, host: '127.0.0.1' });

@@ -263,6 +263,33 @@ describe('request-token endpoint, Launchpad flavour', () => {
     const plain = await endpoint({ method: 'GET', url, headers: {} });
     assert.ok('oauth_token' in form(plain));
   });
+  it('stores a consumer from onUnknownConsumer only once its request verified', async () => {
+    const store = seededStore();
+    const stored: string[] = [];
+    const endpoint = createRequestTokenEndpoint({
+      store,
+      publicUrl: BASE,
+      clock,
+      flavour: 'launchpad',
+      onUnknownConsumer: async (key) => ({ key, secret: '', name: key }),
+      onUnknownConsumerVerified: async (consumer) => {
+        stored.push(consumer.key);
+        store.addConsumer(consumer);
+        return consumer.key === 'refused' ? undefined : consumer;
+      },
+    });
+    const url = (key: string, signature: string) =>
+      `${lp}?oauth_consumer_key=${encodeURIComponent(key)}&oauth_signature_method=PLAINTEXT&oauth_signature=${encodeURIComponent(signature)}`;
+    const bad = await endpoint({ method: 'GET', url: url('new app', 'guess&'), headers: {} });
+    assert.equal(bad.status, 401);
+    assert.deepEqual(stored, [], 'a wrong signature stores nothing');
+    const good = await endpoint({ method: 'GET', url: url('new app', '&'), headers: {} });
+    assert.equal(good.status, 200, good.body);
+    assert.deepEqual(stored, ['new app']);
+    const refused = await endpoint({ method: 'GET', url: url('refused', '&'), headers: {} });
+    assert.equal(refused.status, 401);
+    assert.match(refused.body, /refused/);
+  });
   it('validates a callback if one is sent', async () => {
     const endpoint = createRequestTokenEndpoint({
       store: seededStore(),

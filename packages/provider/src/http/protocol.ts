@@ -1,3 +1,4 @@
+import { OAuthError } from '@signet/core';
 import {
   acceptsJson,
   type Consumer,
@@ -16,6 +17,7 @@ import type { RouteContext } from '../app.js';
 import { generateKey, generateSecret } from '../credentials.js';
 import { ProviderError } from '../errors.js';
 import { PERMISSIONS } from '../permissions.js';
+import { addressKey } from '../web/rate_limit.js';
 import { refusingInsecurePlaintext, signatureMethodOptions } from './signing_rules.js';
 
 /**
@@ -43,18 +45,52 @@ export function registerTokenRoutes(
   const tokens = { generateToken: generateKey, generateSecret };
 
   // Launchpad's open consumers: an unknown key registers itself with an empty secret, so a
-  // script can identify itself by name without a registration step.
+  // script can identify itself by name without a registration step. It is stored only once
+  // its request has verified (a wrongly signed request creates nothing), and each address
+  // may create only so many (SIGNET_OPEN_CONSUMER_LIMIT): keys are free to invent.
   const onUnknownConsumer = ctx.config.openConsumers
-    ? async (key: string): Promise<Consumer | undefined> => {
-        try {
-          return await sql.createConsumer({ key, secret: '', origin: 'open' });
-        } catch (e) {
-          if (e instanceof ProviderError && e.code === 'ERR_EXISTS') return sql.getConsumer(key);
-          if (e instanceof ProviderError && e.code === 'ERR_INVALID') return undefined;
-          throw e;
-        }
-      }
+    ? async (key: string): Promise<Consumer> => ({ key, secret: '', name: key })
     : undefined;
+  const onUnknownConsumerVerified = async (
+    consumer: Consumer,
+    request: OAuthRequest,
+  ): Promise<Consumer | undefined> => {
+    const limiter = ctx.writeLimits.openConsumers;
+    const address = clientAddresses.get(request);
+    if (limiter !== undefined && address !== undefined) {
+      const allowance = await limiter.take(addressKey(address));
+      if (!allowance.allowed) {
+        retryAfter.set(request, allowance.retryAfterSeconds);
+        throw new OAuthError(
+          'ERR_OAUTH_CONSUMER',
+          'Too many new consumer keys from this address; try again later, or reuse a key.',
+          { status: 429 },
+        );
+      }
+    }
+    let stored: Consumer | undefined;
+    try {
+      stored = await sql.createConsumer({ key: consumer.key, secret: '', origin: 'open' });
+    } catch (e) {
+      if (!(e instanceof ProviderError)) throw e;
+      if (e.code === 'ERR_INVALID') return undefined;
+      if (e.code !== 'ERR_EXISTS') throw e;
+      // Created meanwhile, by a parallel request (or otherwise: then the empty secret that
+      // verified is not its secret).
+      stored = await sql.getConsumer(consumer.key);
+      if (stored?.secret !== '' || stored.rsaPublicKey || stored.disabled) return undefined;
+    }
+    return stored;
+  };
+  // The 429 above, with its Retry-After.
+  const withRetryAfter =
+    (endpoint: Endpoint): Endpoint =>
+    async (request) => {
+      const response = await endpoint(request);
+      const wait = retryAfter.get(request);
+      if (response.status !== 429 || wait === undefined) return response;
+      return { ...response, headers: { ...response.headers, 'retry-after': String(wait) } };
+    };
 
   const countIssued = (kind: 'request' | 'access', endpoint: Endpoint): Endpoint => {
     return async (request) => {
@@ -72,6 +108,7 @@ export function registerTokenRoutes(
       ...tokens,
       flavour: 'launchpad',
       onUnknownConsumer,
+      onUnknownConsumerVerified,
       formatAnswer: ({ requestToken, consumer, request }) =>
         acceptsJson(request)
           ? jsonResponse({
@@ -112,15 +149,22 @@ export function registerTokenRoutes(
     api.route({
       method: methods,
       url: path,
-      handler: async (req, reply) =>
-        sendFastifyResponse(reply, await endpoint(adapt(fromFastifyRequest(req)))),
+      handler: async (req, reply) => {
+        const request = adapt(fromFastifyRequest(req));
+        clientAddresses.set(request, req.ip);
+        return sendFastifyResponse(reply, await endpoint(request));
+      },
     });
   };
-  mount(['GET', 'POST'], '/+request-token', launchpadRequestToken, formByDefault);
+  mount(['GET', 'POST'], '/+request-token', withRetryAfter(launchpadRequestToken), formByDefault);
   mount(['GET', 'POST'], '/+access-token', launchpadAccessToken, formByDefault);
   mount(['POST'], '/oauth/request_token', rfcRequestToken);
   mount(['POST'], '/oauth/access_token', rfcAccessToken);
 }
+
+// What the open-consumer hooks need to know of a request beyond the OAuthRequest.
+const clientAddresses = new WeakMap<OAuthRequest, string>();
+const retryAfter = new WeakMap<OAuthRequest, number>();
 
 /**
  * launchpadlib POSTs its form-encoded token requests without a Content-Type (httplib2 adds

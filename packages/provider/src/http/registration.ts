@@ -1,28 +1,45 @@
 import { isFormContentType, parseFormEncoded } from '@signet/core';
-import type { FastifyInstance } from 'fastify';
+import { isStoreUnavailable } from '@signet/server';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { RouteContext } from '../app.js';
 import { ProviderError } from '../errors.js';
 import type { ClientRegistration } from '../stores/sql.js';
+import { addressKey } from '../web/rate_limit.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
 
+// Caps: registrations are anonymous writes, kept as small as a real client needs.
+const MAX_BODY = 64 * 1024;
+const MAX_URL = 2048;
+const MAX_REDIRECT_URIS = 20;
+const MAX_CONTACTS = 10;
+const MAX_CONTACT = 320;
+
 const httpUrl = (what: string) =>
-  z.string().refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, `${what} must be an absolute http(s) URL`);
+  z
+    .string()
+    .max(MAX_URL, `${what} must be at most ${MAX_URL} characters`)
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    }, `${what} must be an absolute http(s) URL`);
 
 // pump.io's fields; lists arrive space-separated.
 const registration = z.object({
   type: z.enum(['client_associate', 'client_update'], {
     message: 'type must be client_associate or client_update',
   }),
-  application_name: z.string().trim().min(1).max(200).optional(),
+  application_name: z
+    .string()
+    .trim()
+    .min(1, 'application_name must not be empty')
+    .max(200, 'application_name must be at most 200 characters')
+    .optional(),
   application_type: z
     .enum(['web', 'native'], { message: 'application_type must be web or native' })
     .optional(),
@@ -30,12 +47,25 @@ const registration = z.object({
     .string()
     .optional()
     .transform((v) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean)))
-    .pipe(z.array(httpUrl('each redirect URI')).optional()),
+    .pipe(
+      z
+        .array(httpUrl('each redirect URI'))
+        .max(MAX_REDIRECT_URIS, `at most ${MAX_REDIRECT_URIS} redirect URIs`)
+        .optional(),
+    ),
   logo_url: httpUrl('logo_url').optional(),
   contacts: z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean))),
+    .transform((v) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean)))
+    .pipe(
+      z
+        .array(
+          z.string().max(MAX_CONTACT, `each contact must be at most ${MAX_CONTACT} characters`),
+        )
+        .max(MAX_CONTACTS, `at most ${MAX_CONTACTS} contacts`)
+        .optional(),
+    ),
   client_id: z.string().min(1).max(255).optional(),
   client_secret: z.string().min(1).max(1024).optional(),
 });
@@ -65,7 +95,20 @@ function fields(body: unknown, contentType: string | undefined): Record<string, 
  */
 export function registerRegistrationRoutes(api: FastifyInstance, ctx: RouteContext): void {
   const sql = ctx.storage.store;
-  api.post('/api/client/register', async (req, reply) => {
+  const limiter = ctx.writeLimits.registrations;
+  const options = {
+    bodyLimit: MAX_BODY,
+    // A body over the limit is refused before the handler; say so in this API's format.
+    errorHandler: (error: unknown, _req: unknown, reply: FastifyReply) => {
+      if ((error as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return sendJson(reply, 413, {
+          error: `The registration is too large (at most ${MAX_BODY / 1024} KB).`,
+        });
+      }
+      throw error;
+    },
+  };
+  api.post('/api/client/register', options, async (req, reply) => {
     if (!ctx.config.dynamicRegistration) {
       return sendJson(reply, 403, {
         error: 'Dynamic client registration is disabled on this server.',
@@ -75,7 +118,12 @@ export function registerRegistrationRoutes(api: FastifyInstance, ctx: RouteConte
     if (typeof input === 'string') return sendJson(reply, 400, { error: input });
     // Form values are strings; JSON clients sometimes send lists, which pump.io joins.
     for (const k of ['redirect_uris', 'contacts'] as const) {
-      if (Array.isArray(input[k])) input[k] = (input[k] as unknown[]).join(' ');
+      const v = input[k];
+      if (!Array.isArray(v)) continue;
+      if (!v.every((x) => typeof x === 'string')) {
+        return sendJson(reply, 400, { error: `${k}: expected a list of strings` });
+      }
+      input[k] = v.join(' ');
     }
     const parsed = registration.safeParse(input);
     if (!parsed.success) {
@@ -84,6 +132,22 @@ export function registerRegistrationRoutes(api: FastifyInstance, ctx: RouteConte
       return sendJson(reply, 400, { error: `${where}${issue.message}` });
     }
     const f = parsed.data;
+    // Counted before the write, so parallel requests cannot all pass one check.
+    if (limiter !== undefined) {
+      try {
+        const allowance = await limiter.take(addressKey(req.ip));
+        if (!allowance.allowed) {
+          reply.header('retry-after', String(allowance.retryAfterSeconds));
+          return sendJson(reply, 429, {
+            error: 'Too many registrations from this address; try again later.',
+          });
+        }
+      } catch (e) {
+        if (!isStoreUnavailable(e)) throw e;
+        reply.header('retry-after', String(e.retryAfter));
+        return sendJson(reply, 503, { error: e.message });
+      }
+    }
     const metadata: ClientRegistration = {
       ...(f.application_name !== undefined && { applicationName: f.application_name }),
       ...(f.application_type !== undefined && { applicationType: f.application_type }),

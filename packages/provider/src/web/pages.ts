@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
+import { isStoreUnavailable } from '@signet/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPermission, type Permission, permissionTitle } from '../permissions.js';
 import { Csrf } from './csrf.js';
-import { type FailureLimiter, MemoryFailureLimiter } from './rate_limit.js';
+import {
+  admitLogin,
+  type LoginAdmission,
+  type LoginLimits,
+  memoryLoginLimits,
+} from './rate_limit.js';
 import { originOf, safeNext, setPageSecurityHeaders } from './security.js';
 import { hashSessionId, newSessionId, type SessionStore } from './session.js';
 import { createViews, packagePath } from './views.js';
@@ -108,27 +114,14 @@ export interface PagesOptions {
   /** How long a login lasts. */
   readonly sessionTtlMs?: number;
   /**
-   * Failed-login limits, per user name and per client address. In memory by default (10 and
-   * 100 failures per 15 minutes); in Redis when the provider has one.
+   * Login attempt limits (see {@link LoginLimits}). In memory by default; in Redis when the
+   * provider has one.
    */
   readonly loginLimits?: LoginLimits;
   readonly now?: () => number;
 }
 
-/** The two counters of failed logins. */
-export interface LoginLimits {
-  readonly perUser: FailureLimiter;
-  readonly perAddress: FailureLimiter;
-}
-
-/** The default limits, in process memory. */
-export function memoryLoginLimits(now: () => number = Date.now): LoginLimits {
-  const windowMs = 15 * 60_000;
-  return {
-    perUser: new MemoryFailureLimiter({ limit: 10, windowMs, now }),
-    perAddress: new MemoryFailureLimiter({ limit: 100, windowMs, now }),
-  };
-}
+export { type LoginLimits, memoryLoginLimits };
 
 const SESSION_COOKIE = 'signet_session';
 const CSRF_COOKIE = 'signet_csrf';
@@ -281,36 +274,37 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     const username = typeof form['username'] === 'string' ? form['username'] : '';
     const password = typeof form['password'] === 'string' ? form['password'] : '';
     const next = safeNext(form['next']);
-    // Checked before the password, so that past the limit a guess learns nothing.
-    const userKey = username.trim().toLowerCase();
-    const [byUser, byAddress] = await Promise.all([
-      limits.perUser.check(userKey),
-      limits.perAddress.check(req.ip),
-    ]);
-    if (!byUser.allowed || !byAddress.allowed) {
-      const wait = Math.max(byUser.retryAfterSeconds, byAddress.retryAfterSeconds);
+    const again = (status: number, error: string) =>
+      render(reply, status, 'login', { ...p.common, title: 'Log in', next, username, error });
+    const wrong = () => again(401, 'Unknown user name or wrong password.');
+    // Nothing to check, so nothing to count.
+    if (!username || !password) return wrong();
+    // Counted before the password is checked, so that parallel guesses cannot all pass one
+    // check, and past the limit a guess learns nothing. If the counters cannot be reached,
+    // the password is not checked either.
+    let admission: LoginAdmission;
+    try {
+      admission = await admitLogin(limits, username, req.ip);
+    } catch (e) {
+      if (!isStoreUnavailable(e)) throw e;
+      req.log.warn({ err: e }, 'login limits unavailable');
+      reply.header('retry-after', String(e.retryAfter));
+      return again(503, 'Logging in is unavailable right now. Try again in a minute.');
+    }
+    if (!admission.allowed) {
+      const wait = admission.retryAfterSeconds;
       reply.header('retry-after', String(wait));
-      return render(reply, 429, 'login', {
-        ...p.common,
-        title: 'Log in',
-        next,
-        username,
-        error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.`,
-      });
+      return again(
+        429,
+        `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute${wait > 60 ? 's' : ''}.`,
+      );
     }
-    const user = username && password ? await backend.authenticate(username, password) : undefined;
-    if (!user) {
-      if (username)
-        await Promise.all([limits.perUser.fail(userKey), limits.perAddress.fail(req.ip)]);
-      return render(reply, 401, 'login', {
-        ...p.common,
-        title: 'Log in',
-        next,
-        username,
-        error: 'Unknown user name or wrong password.',
-      });
-    }
-    await limits.perUser.reset(userKey);
+    const user = await backend.authenticate(username, password);
+    if (!user) return wrong();
+    // The login goes ahead even if this bookkeeping fails: it only ever forgives.
+    await admission.succeeded().catch((e: unknown) => {
+      req.log.warn({ err: e }, 'login limits not updated after a success');
+    });
     if (p.sessionId) await sessions.destroy(hashSessionId(p.sessionId));
     const id = newSessionId();
     await sessions.create(hashSessionId(id), { userId: user.id, expiresAt: now() + ttl });

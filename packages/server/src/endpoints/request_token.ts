@@ -47,11 +47,22 @@ export interface RequestTokenEndpointOptions extends EndpointOptions {
   readonly generateSecret?: TokenGenerator | undefined;
   /**
    * Called for an unknown consumer key, before the signature is checked. Return a consumer
-   * (already stored) to go on with it, or `undefined` to answer 401. This is how a provider
-   * implements Launchpad's open consumers: register the key with an empty secret.
+   * to go on with it, or `undefined` to answer 401. This is how a provider implements
+   * Launchpad's open consumers: a key with an empty secret. The consumer should be stored
+   * only by `onUnknownConsumerVerified`, once a request has proved it; without that hook it
+   * must be stored already.
    */
   readonly onUnknownConsumer?:
     | ((consumerKey: string, request: OAuthRequest) => Promise<Consumer | undefined>)
+    | undefined;
+  /**
+   * Called when the request signed by a consumer from `onUnknownConsumer` has passed every
+   * check (signature, nonce), before a token is issued: stores it and returns the stored
+   * consumer, or `undefined` to answer 401 as for an unknown key. It may throw an
+   * `OAuthError` (its status is the answer's) or a `StoreUnavailableError`.
+   */
+  readonly onUnknownConsumerVerified?:
+    | ((consumer: Consumer, request: OAuthRequest) => Promise<Consumer | undefined>)
     | undefined;
   /**
    * Further policy on `oauth_callback` (after the syntax check and the consumer's registered
@@ -90,7 +101,7 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
   if (!(lifetimeMs > 0)) throw new TypeError('requestTokenLifetime must be positive.');
   const generate = options.generateToken ?? defaultTokenGenerator;
   const generateSecret = options.generateSecret ?? generate;
-  const { onUnknownConsumer, validateCallback, formatAnswer } = options;
+  const { onUnknownConsumer, onUnknownConsumerVerified, validateCallback, formatAnswer } = options;
 
   return (request) =>
     run(config, request, async (p) => {
@@ -113,11 +124,27 @@ export function createRequestTokenEndpoint(options: RequestTokenEndpointOptions)
           'parameter_rejected',
         );
       }
-      const { consumer } = await authenticate(config, p, c, {
+      let provisional: Consumer | undefined;
+      const authenticated = await authenticate(config, p, c, {
         onUnknownConsumer:
-          onUnknownConsumer === undefined ? undefined : (key) => onUnknownConsumer(key, request),
+          onUnknownConsumer === undefined
+            ? undefined
+            : async (key) => (provisional = await onUnknownConsumer(key, request)),
       });
       await recordNonce(config, c);
+      let consumer = authenticated.consumer;
+      if (consumer === provisional && onUnknownConsumerVerified !== undefined) {
+        const stored = await onUnknownConsumerVerified(consumer, request);
+        if (stored === undefined) {
+          throw reject(
+            'ERR_OAUTH_CONSUMER',
+            config.messages.unknownConsumer(c.consumerKey),
+            401,
+            'consumer_key_unknown',
+          );
+        }
+        consumer = stored;
+      }
       const cb = callback === '' ? undefined : callback;
       if (
         cb !== undefined &&
