@@ -346,7 +346,10 @@ describe('Redis faults (provider as a child process)', () => {
     });
     // Logins count failures in Redis: a 503 too, not a 500 and not an unlimited guess.
     const [refused, loginMs] = await timed(() => login(child, 'alice', 'a wrong password'));
-    assertUnavailable(refused, 'a login with Redis down');
+    // A person gets the login page again, saying so, with the 503 and Retry-After.
+    assert.equal(refused.status, 503, refused.text);
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+    assert.match(refused.text, /Logging in is unavailable right now/);
     assert.ok(loginMs < 1000, `login answered after ${Math.round(loginMs)} ms`);
     assert.ok((await dependencyFailures(child, 'redis', 'connection')) > 0);
 
