@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readableVerifiers } from '@signet/server';
 
 /** Launchpad's length of consumer and token keys. */
 export const KEY_LENGTH = 20;
 /** Launchpad's length of consumer and token secrets. */
 export const SECRET_LENGTH = 80;
-/** Length of `oauth_verifier` values; Launchpad uses 20 as well. */
-export const VERIFIER_LENGTH = 20;
 
 // Letters and digits only: the values travel unescaped in URLs, form bodies and headers,
 // and some clients mishandle percent-encoded credentials.
@@ -46,7 +45,11 @@ export function generateSecret(): string {
   return randomToken(SECRET_LENGTH);
 }
 
-/** A new `oauth_verifier` (RFC 5849 §2.2). */
+/**
+ * A new `oauth_verifier` (RFC 5849 §2.2): 16 characters a person can read and type without
+ * confusing any two, grouped by four (`7KQ2-M9XD-04RT-HJ3B`); the token endpoints compare
+ * it case-insensitively and without the dashes.
+ */
 export function generateVerifier(): string {
-  return randomToken(VERIFIER_LENGTH);
+  return readableVerifiers.generate();
 }

@@ -13,7 +13,6 @@ export {
   KEY_LENGTH,
   randomToken,
   SECRET_LENGTH,
-  VERIFIER_LENGTH,
 } from './credentials.js';
 export { KEY_FILE_NAME, loadMasterKey } from './crypto/key_file.js';
 export { hashPassword, verifyPassword } from './crypto/password.js';

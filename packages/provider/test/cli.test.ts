@@ -231,7 +231,7 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
       '--expires',
       '3600',
     ])) as { verifier: string; redirect: string };
-    assert.match(out.verifier, /^[A-Za-z0-9]{20}$/);
+    assert.match(out.verifier, /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     assert.equal(
       out.redirect,
       `https://app.example/cb?state=xyz&oauth_token=${token}&oauth_verifier=${out.verifier}`,
@@ -284,7 +284,7 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
     );
     const r = await run([...base, '--permission', 'UNAUTHORIZED']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^Verifier: [A-Za-z0-9]{20}\n$/);
+    assert.match(r.stdout, /^Verifier: [0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}\n$/);
     const out = (await withStore((s) => s.getRequestToken(token)))?.grant?.permission;
     assert.equal(out, 'UNAUTHORIZED');
   });

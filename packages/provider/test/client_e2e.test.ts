@@ -554,7 +554,10 @@ describe('the signet CLI as a person would use it', () => {
     assert.equal(loggedIn.code, 0, loggedIn.stderr);
     const host = new URL(r.base).host;
     assert.match(loggedIn.stderr, new RegExp(`Registered signet with ${host} as client \\S+\\.`));
-    assert.match(loggedIn.stderr, new RegExp(`saved as profile "${host}"`));
+    assert.match(
+      loggedIn.stderr,
+      new RegExp(`Logged in to http://${host} as alice with WRITE_PUBLIC \\(profile ${host}\\)\\.`),
+    );
 
     // Saved with mode 0600, the consumer being the registered client.
     const file = join(configDir, 'credentials.json');
@@ -760,7 +763,7 @@ describe('the signet CLI as a person would use it', () => {
       },
     );
     assert.equal(loggedIn.code, 0, loggedIn.stderr);
-    assert.match(loggedIn.stderr, /saved as profile "lp"/);
+    assert.match(loggedIn.stderr, /\(profile lp\)\./);
     const who = await cli.run('call', '--profile', 'lp', `${r.base}/api/1.0/whoami`);
     assert.equal(who.code, 0, who.stderr);
     const me = JSON.parse(who.stdout) as Record<string, unknown>;

@@ -107,7 +107,7 @@ describe('credentials', () => {
   it("uses Launchpad's lengths and an alphanumeric alphabet", () => {
     assert.match(generateKey(), /^[A-Za-z0-9]{20}$/);
     assert.match(generateSecret(), /^[A-Za-z0-9]{80}$/);
-    assert.match(generateVerifier(), /^[A-Za-z0-9]{20}$/);
+    assert.match(generateVerifier(), /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
     assert.equal(randomToken(1).length, 1);
     assert.throws(() => randomToken(0), TypeError);
   });

@@ -666,7 +666,7 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
           expiresIn: 3600,
           now: clock,
         });
-        assert.match(r.verifier, /^[A-Za-z0-9]{20}$/);
+        assert.match(r.verifier, /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
         assert.equal(
           r.redirect,
           `https://c.example/done?state=a%20b&oauth_token=${rt.token}&oauth_verifier=${r.verifier}#frag`,

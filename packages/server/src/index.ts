@@ -63,3 +63,5 @@ export type {
 export type { MemoryStoreOptions } from './stores/memory.js';
 export { MemoryStore } from './stores/memory.js';
 export { callbackFits, isValidCallback, parseCallback, registeredCallbacks } from './validate.js';
+export type { VerifierPolicy } from './verifier.js';
+export { readableVerifiers } from './verifier.js';

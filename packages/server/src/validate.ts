@@ -506,8 +506,15 @@ export async function recordNonce(config: Config, c: Checked): Promise<void> {
  *
  * @internal
  */
-export function verifierMatches(expected: string | undefined, given: string): boolean {
-  return timingSafeEqualString(expected ?? DUMMY_SECRET, given) && expected !== undefined;
+export function verifierMatches(
+  expected: string | undefined,
+  given: string,
+  normalize: (verifier: string) => string = (v) => v,
+): boolean {
+  return (
+    timingSafeEqualString(normalize(expected ?? DUMMY_SECRET), normalize(given)) &&
+    expected !== undefined
+  );
 }
 
 const DENIED_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);

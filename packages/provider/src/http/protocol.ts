@@ -10,6 +10,7 @@ import {
   jsonResponse,
   type OAuthRequest,
   type OAuthStore,
+  readableVerifiers,
 } from '@signet/server';
 import { fromFastifyRequest, sendFastifyResponse } from '@signet/server/fastify';
 import type { FastifyInstance } from 'fastify';
@@ -42,7 +43,12 @@ export function registerTokenRoutes(
     },
   };
   // Launchpad's lengths: 20-character keys, 80-character secrets.
-  const tokens = { generateToken: generateKey, generateSecret };
+  // Verifiers are typed by hand (oob): compared case-insensitively, without their dashes.
+  const tokens = {
+    generateToken: generateKey,
+    generateSecret,
+    normalizeVerifier: readableVerifiers.normalize,
+  };
 
   // Launchpad's open consumers: an unknown key registers itself with an empty secret, so a
   // script can identify itself by name without a registration step. It is stored only once
@@ -137,7 +143,19 @@ export function registerTokenRoutes(
   );
   const rfcAccessToken = countIssued(
     'access',
-    refusingInsecurePlaintext(ctx.config, createAccessTokenEndpoint(rfc)),
+    refusingInsecurePlaintext(
+      ctx.config,
+      createAccessTokenEndpoint({
+        ...rfc,
+        // Who granted what, so that a client can say it ("Logged in as alice with
+        // READ_PUBLIC"); extra answer fields are ignored by clients that do not know them.
+        // Launchpad's answer stays exactly Launchpad's.
+        extraCredentials: ({ accessToken }) => [
+          ['x_signet_person', accessToken.userId],
+          ['x_signet_permission', accessToken.permission],
+        ],
+      }),
+    ),
   );
 
   const mount = (

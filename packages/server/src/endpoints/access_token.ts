@@ -39,6 +39,11 @@ export interface AccessTokenEndpointOptions extends EndpointOptions {
   readonly generateSecret?: TokenGenerator | undefined;
   /** The permission that means "refused"; `UNAUTHORIZED` (Launchpad's) by default. */
   readonly refusedPermission?: string | undefined;
+  /**
+   * The form the stored and the given verifier are compared in (see `readableVerifiers`);
+   * exact comparison by default.
+   */
+  readonly normalizeVerifier?: ((verifier: string) => string) | undefined;
   /** Further credentials to add to the answer (oauthlib's `credentials`). */
   readonly extraCredentials?:
     | ((issued: IssuedAccessToken) => Iterable<Param> | Promise<Iterable<Param>>)
@@ -122,7 +127,7 @@ export function createAccessTokenEndpoint(options: AccessTokenEndpointOptions): 
           'parameter_absent',
         );
       }
-      if (given && !verifierMatches(requestToken.verifier, verifier)) {
+      if (given && !verifierMatches(requestToken.verifier, verifier, options.normalizeVerifier)) {
         throw reject('ERR_OAUTH_VERIFIER', m.invalidVerifier(c.token), 401, 'verifier_invalid');
       }
       // Granted realms only: what the client asked for is no grant.
