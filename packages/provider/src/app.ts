@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { deriveKey } from './crypto/secret_box.js';
 import { registerApiRoutes } from './http/api.js';
+import { answerUnrouted } from './http/methods.js';
 import { registerTokenRoutes } from './http/protocol.js';
 import { registerRegistrationRoutes } from './http/registration.js';
 import type { OpenStore } from './stores/open.js';
@@ -114,6 +115,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // `req.ip` is the client's address per SIGNET_TRUST_PROXY; the rate limits key on it.
     trustProxy: fastifyTrustProxy(config.trustProxy),
   });
+
+  answerUnrouted(app);
 
   // One count and one log line per request. A callback hook: Fastify runs it without the
   // promise an async hook costs.

@@ -176,8 +176,10 @@ export function registerTokenRoutes(
   };
   mount(['GET', 'POST'], '/+request-token', withRetryAfter(launchpadRequestToken), formByDefault);
   mount(['GET', 'POST'], '/+access-token', launchpadAccessToken, formByDefault);
-  mount(['POST'], '/oauth/request_token', rfcRequestToken);
-  mount(['POST'], '/oauth/access_token', rfcAccessToken);
+  // RFC 5849 §2.1 asks for POST and lets a server take other methods: Twitter and oauthlib
+  // take GET, which the most used Go client (mrjones/oauth) sends by default.
+  mount(['GET', 'POST'], '/oauth/request_token', rfcRequestToken);
+  mount(['GET', 'POST'], '/oauth/access_token', rfcAccessToken);
 }
 
 // What the open-consumer hooks need to know of a request beyond the OAuthRequest.
