@@ -648,6 +648,13 @@ describe('the signet CLI as a person would use it', () => {
     );
     assert.doesNotMatch(profiles.stdout, new RegExp(saved.tokenSecret));
 
+    // A revoked token: the CLI says what to do about it.
+    const revoked = await admin(r, 'token', 'revoke', saved.token);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const stale = await cli.run('call', `${r.base}/api/1.0/whoami`);
+    assert.equal(stale.code, 4, stale.stderr);
+    assert.match(stale.stderr, new RegExp(`run: signet login ${r.base}\n$`));
+
     const out = await cli.run('logout', host);
     assert.equal(out.code, 0, out.stderr);
     const after = await cli.run('call', `${r.base}/api/1.0/whoami`);
