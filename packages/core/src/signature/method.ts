@@ -36,4 +36,11 @@ export interface SignatureMethod {
   sign(baseString: string, keys: SignatureKeys): string;
   /** Verifies a signature; must not leak, through timing, how much of a MAC matched. */
   verify(baseString: string, signature: string, keys: SignatureKeys): boolean;
+  /**
+   * Signs asynchronously (Web Crypto), for `signRequestAsync`. Methods without it are
+   * signed with `sign`. The built-in methods have it, and it works on every runtime.
+   */
+  signAsync?(baseString: string, keys: SignatureKeys): Promise<string>;
+  /** Verifies asynchronously, for `verifySignatureAsync`; as `verify` otherwise. */
+  verifyAsync?(baseString: string, signature: string, keys: SignatureKeys): Promise<boolean>;
 }
