@@ -1,0 +1,82 @@
+// What a bundler targeting the browser or workerd would see: the module graph of the
+// portable build (and of @signet/server's main and Fetch adapter over it) imports nothing
+// from `node:` and uses no Node global, so it loads where there is no Node layer at all.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { modules, repoRoot } from './runtimes/harness.js';
+
+const SPECIFIER =
+  /(?:^|[;\s}])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function stripComments(code: string): string {
+  // Line and block comments, leaving strings alone enough for this check: the built code's
+  // strings hold no comment markers that matter here.
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"\\])\/\/.*$/gm, '$1');
+}
+
+/** Every module reachable from `entry`; bare `@signet/core` resolves by the default condition. */
+function graph(entry: string, core: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const code = stripComments(readFileSync(file, 'utf8'));
+    const specifiers = [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? '');
+    seen.set(file, specifiers);
+    for (const s of specifiers) {
+      if (s.startsWith('.')) visit(resolve(dirname(file), s));
+      else if (s === '@signet/core') visit(join(repoRoot, core));
+    }
+  };
+  visit(join(repoRoot, entry));
+  return seen;
+}
+
+// `require('x')` calls only: registries have a require(name) method.
+const NODE_GLOBALS =
+  /(?<![.\w$])(?:Buffer|process|__dirname|__filename|global)\b|(?<![.\w$])require\s*\(\s*['"]/;
+
+function nodeUses(files: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  const builtins = new Set(builtinModules);
+  for (const [file, specifiers] of files) {
+    for (const s of specifiers) {
+      if (s.startsWith('node:') || builtins.has(s) || builtins.has(s.split('/')[0] ?? '')) {
+        found.push(`${file} imports ${s}`);
+      }
+    }
+    const code = stripComments(readFileSync(file, 'utf8'));
+    const m = NODE_GLOBALS.exec(code);
+    if (m !== null) found.push(`${file} uses ${m[0]}`);
+  }
+  return found;
+}
+
+describe('the portable module graph', () => {
+  it('@signet/core portable.js imports nothing from node: and uses no Node global', () => {
+    const files = graph(modules.corePortable, modules.corePortable);
+    assert.ok(files.size > 10, `only ${files.size} modules found`);
+    assert.deepEqual(nodeUses(files), []);
+  });
+
+  it("@signet/server's main entry and Fetch adapter, over the portable core, neither", () => {
+    for (const [entry, least] of [
+      [modules.server, 10],
+      [modules.serverFetch, 2],
+    ] as const) {
+      const files = graph(entry, modules.corePortable);
+      assert.ok(files.size >= least, `${entry}: only ${files.size} modules found`);
+      assert.deepEqual(nodeUses(files), [], entry);
+    }
+  });
+
+  it('the walker does see node:crypto in the Node build (so the checks above can fail)', () => {
+    const uses = nodeUses(graph(modules.coreNode, modules.coreNode));
+    assert.ok(
+      uses.some((u) => u.endsWith('node_crypto.js imports node:crypto')),
+      uses.join('\n'),
+    );
+  });
+});
