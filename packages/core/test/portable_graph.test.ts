@@ -4,35 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { modules, repoRoot } from './runtimes/harness.js';
-
-const SPECIFIER =
-  /(?:^|[;\s}])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-function stripComments(code: string): string {
-  // Line and block comments, leaving strings alone enough for this check: the built code's
-  // strings hold no comment markers that matter here.
-  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"\\])\/\/.*$/gm, '$1');
-}
-
-/** Every module reachable from `entry`; bare `@signet/core` resolves by the default condition. */
-function graph(entry: string, core: string): Map<string, string[]> {
-  const seen = new Map<string, string[]>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    const code = stripComments(readFileSync(file, 'utf8'));
-    const specifiers = [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? '');
-    seen.set(file, specifiers);
-    for (const s of specifiers) {
-      if (s.startsWith('.')) visit(resolve(dirname(file), s));
-      else if (s === '@signet/core') visit(join(repoRoot, core));
-    }
-  };
-  visit(join(repoRoot, entry));
-  return seen;
-}
+import { graph, modules, stripComments } from './runtimes/harness.js';
 
 // `require('x')` calls only: registries have a require(name) method.
 const NODE_GLOBALS =

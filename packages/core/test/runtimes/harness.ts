@@ -176,3 +176,29 @@ export function binary(relative: string): string {
   assert.ok(existsSync(file), `${relative} is missing: run npm ci`);
   return file;
 }
+
+const SPECIFIER =
+  /(?:^|[;\s}])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+export function stripComments(code: string): string {
+  // Line and block comments, leaving strings alone enough for this check: the built code's
+  // strings hold no comment markers that matter here.
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"\\])\/\/.*$/gm, '$1');
+}
+
+/** Every module reachable from `entry`; bare `@signet/core` resolves by the default condition. */
+export function graph(entry: string, core: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const code = stripComments(readFileSync(file, 'utf8'));
+    const specifiers = [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2] ?? '');
+    seen.set(file, specifiers);
+    for (const s of specifiers) {
+      if (s.startsWith('.')) visit(resolve(dirname(file), s));
+      else if (s === '@signet/core') visit(join(repoRoot, core));
+    }
+  };
+  visit(join(repoRoot, entry));
+  return seen;
+}
