@@ -38,7 +38,9 @@ export interface SignatureMethod {
   verify(baseString: string, signature: string, keys: SignatureKeys): boolean;
   /**
    * Signs asynchronously (Web Crypto), for `signRequestAsync`. Methods without it are
-   * signed with `sign`. The built-in methods have it, and it works on every runtime.
+   * signed with `sign`. The built-in methods have it, and it works on every runtime. A method
+   * made by spreading a built-in one and replacing `sign` or `verify` should replace these
+   * two as well (or set them to `undefined`), or the asynchronous path keeps the original.
    */
   signAsync?(baseString: string, keys: SignatureKeys): Promise<string>;
   /** Verifies asynchronously, for `verifySignatureAsync`; as `verify` otherwise. */

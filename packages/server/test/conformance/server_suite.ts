@@ -24,6 +24,7 @@ function equal(actual: unknown, expected: unknown, what: string): void {
 const BASE = 'https://api.example.com';
 const CONSUMER = { key: 'edge-consumer', secret: 'edge secret ✈', name: 'Edge' };
 const TOKEN = 'edge-token';
+const RSA_CONSUMER = 'edge-rsa-consumer';
 const TOKEN_SECRET = 'edge token secret';
 
 /** Runs the server checks: two-legged with a form body, and the protected resource. */
@@ -31,7 +32,7 @@ export async function serverSuite(
   core: typeof Core,
   server: typeof Server,
   fetchAdapter: typeof Fetch,
-  _input: unknown,
+  input: { readonly keys: { readonly pkcs8: string; readonly certificate: string } },
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const check = async (name: string, body: () => Promise<void>) => {
@@ -45,6 +46,12 @@ export async function serverSuite(
 
   const store = new server.MemoryStore();
   store.addConsumer(CONSUMER);
+  store.addConsumer({
+    key: RSA_CONSUMER,
+    secret: '',
+    name: 'RSA',
+    rsaPublicKey: input.keys.certificate,
+  });
   // The memory store issues access tokens only through the token flow; this suite checks
   // the resource endpoint alone, so it hands one out directly.
   const getAccessToken = store.getAccessToken.bind(store);
@@ -100,6 +107,43 @@ export async function serverSuite(
       const response = fetchAdapter.toFetchResponse(result.response);
       equal(response.headers.get('www-authenticate')?.startsWith('OAuth'), true, 'challenge');
     }
+  });
+
+  const rsaRequest = async (consumerKey: string, signatureMethod: string) => {
+    const url = `${BASE}/1/upload`;
+    const { authorization } = await core.signRequestAsync({
+      method: 'POST',
+      url,
+      params: form,
+      consumerKey,
+      privateKey: input.keys.pkcs8,
+      signatureMethod,
+    });
+    return new Request(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: core.formEncode(form),
+    });
+  };
+
+  for (const method of ['RSA-SHA1', 'RSA-SHA256', 'RSA-SHA512']) {
+    await check(
+      `server: two-legged ${method} check (certificate on file) through the async path`,
+      async () => {
+        const request = await rsaRequest(RSA_CONSUMER, method);
+        const { result } = await fetchAdapter.fetchAuthenticate(twoLegged, request);
+        if (!result.ok)
+          throw new CheckFailed(`refused: ${result.response.status} ${result.response.body}`);
+        equal(result.consumer.key, RSA_CONSUMER, 'consumer');
+      },
+    );
+  }
+
+  await check('server: an RSA request from an unknown consumer is a 401, not a 500', async () => {
+    const request = await rsaRequest('nobody', 'RSA-SHA256');
+    const { result } = await fetchAdapter.fetchAuthenticate(twoLegged, request);
+    equal(result.ok, false, 'refused');
+    if (!result.ok) equal(result.response.status, 401, 'status');
   });
 
   const resourceRequest = async () => {
