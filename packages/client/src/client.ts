@@ -1,9 +1,10 @@
-import { createHmac } from 'node:crypto';
 import {
   bodyHash,
   type Clock,
   defaultSignatureMethods,
   formEncode,
+  hmacBase64,
+  hmacBase64Async,
   isFormContentType,
   type KeyLike,
   type NonceGenerator,
@@ -660,11 +661,14 @@ export class OAuth1Client {
     const key = (keys: { consumerSecret?: string; tokenSecret?: string }) =>
       this.makeSecret(keys.consumerSecret ?? '', keys.tokenSecret ?? '');
     const alg = method.bodyHashAlgorithm;
-    if (method.name === 'PLAINTEXT') return { ...method, sign: (_b, keys) => key(keys) };
+    if (method.name === 'PLAINTEXT') {
+      return { ...method, sign: (_b, keys) => key(keys), signAsync: async (_b, keys) => key(keys) };
+    }
     if (method.name.startsWith('HMAC-') && alg !== undefined) {
       return {
         ...method,
-        sign: (base, keys) => createHmac(alg, key(keys)).update(base).digest('base64'),
+        sign: (base, keys) => hmacBase64(alg, key(keys), base),
+        signAsync: (base, keys) => hmacBase64Async(alg, key(keys), base),
       };
     }
     return method;

@@ -46,7 +46,10 @@ export interface CryptoBackend {
   ) => Promise<boolean>;
 }
 
-/** @internal */
+/**
+ * base64 of HMAC(`key` as UTF-8, `data`), for signature methods with a key of their own
+ * (RFC 5849 §3.4.2 derives it from the secrets). `data` must be ASCII, as base strings are.
+ */
 export let hmacBase64: CryptoBackend['hmacBase64'] = portable.hmacBase64;
 /** @internal */
 export let digestBase64: CryptoBackend['digestBase64'] = portable.digestBase64;
@@ -56,7 +59,7 @@ export let rsaSignBase64: CryptoBackend['rsaSignBase64'] = portable.rsaSignBase6
 export let rsaVerifyBase64: CryptoBackend['rsaVerifyBase64'] = portable.rsaVerifyBase64;
 /** @internal */
 export let randomHex: CryptoBackend['randomHex'] = portable.randomHex;
-/** @internal */
+/** {@link hmacBase64} through Web Crypto (node:crypto on Node). */
 export let hmacBase64Async: CryptoBackend['hmacBase64Async'] = portable.hmacBase64Async;
 /** @internal */
 export let rsaSignBase64Async: CryptoBackend['rsaSignBase64Async'] = portable.rsaSignBase64Async;

@@ -13,7 +13,12 @@ export {
 export { baseStringUri, signatureBaseString } from './base_string.js';
 export { bodyHash, verifyBodyHash } from './body_hash.js';
 export type { HashAlgorithm, KeyLike } from './crypto.js';
-export { cryptoBackendName, timingSafeEqualString } from './crypto.js';
+export {
+  cryptoBackendName,
+  hmacBase64,
+  hmacBase64Async,
+  timingSafeEqualString,
+} from './crypto.js';
 export { percentDecode, percentEncode } from './encoding.js';
 export type { OAuthErrorCode, OAuthErrorOptions, OAuthProblem } from './errors.js';
 export { OAuthError } from './errors.js';

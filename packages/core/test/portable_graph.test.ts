@@ -45,11 +45,22 @@ describe('the portable module graph', () => {
     }
   });
 
+  it("@signet/client's main entry for browsers and workers (portable.js), neither", () => {
+    const files = graph(modules.clientPortable, modules.corePortable);
+    assert.ok(files.size >= 10, `only ${files.size} modules found`);
+    assert.deepEqual(nodeUses(files), []);
+  });
+
   it('the walker does see node:crypto in the Node build (so the checks above can fail)', () => {
     const uses = nodeUses(graph(modules.coreNode, modules.coreNode));
     assert.ok(
       uses.some((u) => u.endsWith('node_crypto.js imports node:crypto')),
       uses.join('\n'),
+    );
+    const client = nodeUses(graph(modules.clientNode, modules.coreNode));
+    assert.ok(
+      client.some((u) => u.endsWith('store.js imports node:fs/promises')),
+      client.join('\n'),
     );
   });
 });

@@ -48,6 +48,10 @@ export const modules = {
   server: 'packages/server/dist/src/index.js',
   serverFetch: 'packages/server/dist/src/adapters/fetch.js',
   serverSuite: 'packages/server/dist/test/conformance/server_suite.js',
+  /** @signet/client's main entry off Node. */
+  clientPortable: 'packages/client/dist/src/portable.js',
+  /** @signet/client's main entry on Node. */
+  clientNode: 'packages/client/dist/src/index.js',
 } as const;
 
 /** One run's report, as the entry module prints it. */
