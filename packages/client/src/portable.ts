@@ -6,6 +6,8 @@
  * are in `@signet/client/node`; on Node the main entry (index.ts) has them too.
  * @packageDocumentation
  */
+export type { AuthorizationResponse } from './callback.js';
+export { parseAuthorizationResponse } from './callback.js';
 export type {
   AccessToken,
   Endpoints,

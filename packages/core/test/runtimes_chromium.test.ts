@@ -29,7 +29,7 @@ import { runConformance } from '/entry.mjs';
 window.__report = runConformance().catch((e) => ({ error: String(e && e.stack || e) }));
 </script>`;
     // Only the built packages are served, and only from under their dist directories.
-    const served = ['packages/core/dist/', 'packages/server/dist/'];
+    const served = ['packages/core/dist/', 'packages/server/dist/', 'packages/client/dist/'];
     const server = createServer((req, res) => {
       const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
       const send = (type: string, body: string | Buffer) => {

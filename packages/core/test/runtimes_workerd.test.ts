@@ -39,6 +39,8 @@ export default {
       modules.server,
       modules.serverFetch,
       modules.serverSuite,
+      modules.clientPortable,
+      modules.clientSuite,
     ]) {
       for (const file of graph(root, modules.corePortable).keys()) files.add(file);
     }
@@ -53,8 +55,10 @@ export default {
     // that imports @signet/core gets a module of that name re-exporting the one portable
     // build, so that there is one instance of it (one OAuthError class, one backend).
     const aliases = new Set<string>();
-    for (const [file, specifiers] of graph(modules.server, modules.corePortable)) {
-      if (specifiers.includes('@signet/core')) aliases.add(dirname(relative(repoRoot, file)));
+    for (const root of [modules.server, modules.clientPortable]) {
+      for (const [file, specifiers] of graph(root, modules.corePortable)) {
+        if (specifiers.includes('@signet/core')) aliases.add(dirname(relative(repoRoot, file)));
+      }
     }
     for (const from of aliases) {
       const name = posix.join(from, '@signet/core');

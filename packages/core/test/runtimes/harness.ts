@@ -48,6 +48,7 @@ export const modules = {
   server: 'packages/server/dist/src/index.js',
   serverFetch: 'packages/server/dist/src/adapters/fetch.js',
   serverSuite: 'packages/server/dist/test/conformance/server_suite.js',
+  clientSuite: 'packages/client/dist/test/conformance/client_suite.js',
   /** @signet/client's main entry off Node. */
   clientPortable: 'packages/client/dist/src/portable.js',
   /** @signet/client's main entry on Node. */
@@ -76,11 +77,14 @@ import { coreSuite } from ${JSON.stringify(url(modules.coreSuite))};
 import * as server from ${JSON.stringify(url(modules.server))};
 import * as serverFetch from ${JSON.stringify(url(modules.serverFetch))};
 import { serverSuite } from ${JSON.stringify(url(modules.serverSuite))};
+import * as client from ${JSON.stringify(url(modules.clientPortable))};
+import { clientSuite } from ${JSON.stringify(url(modules.clientSuite))};
 const input = ${JSON.stringify(input)};
 export async function runConformance() {
   const results = [
     ...(await coreSuite(core, input)),
     ...(await serverSuite(core, server, serverFetch, input)),
+    ...(await clientSuite(client, server, serverFetch, input)),
   ];
   return { backend: core.cryptoBackendName, results };
 }
