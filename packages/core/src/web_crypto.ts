@@ -155,7 +155,9 @@ export async function hmacBase64Async(
   key: string,
   data: string,
 ): Promise<string> {
-  // The signing key is never empty ("&" at least), which Web Crypto would refuse.
+  // Web Crypto refuses an empty HMAC key; RFC 2104 pads it with zeros like any other. Signing
+  // keys have "&" at least, but a client's own makeSecret may return ''.
+  if (key === '') return hmacBase64(algorithm, key, data);
   const k = await cachedKey(`hmac\n${algorithm}\n${key}`, () =>
     crypto.subtle.importKey(
       'raw',
