@@ -19,6 +19,11 @@ export interface ConformanceInput {
     readonly pkcs1Public: string;
     readonly certificate: string;
   };
+  /**
+   * RSASSA-PKCS1-v1_5 is deterministic: signatures of the RSA vector's base string with its
+   * key, by SHA-256 and SHA-512, made by node:crypto on the runner's side.
+   */
+  readonly rsaKnownAnswers: readonly { method: string; baseString: string; signature: string }[];
   /** Seed for the property round trips (the runner prints it on failure). */
   readonly seed: number;
 }
@@ -266,6 +271,21 @@ export async function coreSuite(core: CoreModule, input: ConformanceInput): Prom
         equal(await verify(pem, `${r.signature} `), false, 'non-canonical base64');
       });
     }
+  }
+
+  for (const k of input.rsaKnownAnswers) {
+    await c.check(`${k.method} known answer, signed and verified asynchronously`, async () => {
+      const method = core.defaultSignatureMethods.require(k.method);
+      equal(
+        await method.signAsync?.(k.baseString, { privateKey: keys.pkcs1 }),
+        k.signature,
+        'signature',
+      );
+      const verify = (baseString: string) =>
+        method.verifyAsync?.(baseString, k.signature, { publicKey: keys.spki });
+      equal(await verify(k.baseString), true, 'verifies');
+      equal(await verify(`${k.baseString}&`), false, 'another base string does not');
+    });
   }
 
   await c.check('an unreadable RSA key is ERR_OAUTH_KEY on the async path', async () => {

@@ -3,7 +3,7 @@
 // bounded time, and turning its results into node:test subtests.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,8 +25,15 @@ export function conformanceInput(seed = Date.now() % 1_000_000): ConformanceInpu
   const read = (name: string) => readFileSync(join(vectorsDir, name), 'utf8');
   const pkcs8 = read('rsa-private.pem');
   const privateKey = createPrivateKey(pkcs8);
+  const vectors = JSON.parse(read('rfc5849.json')) as Vectors;
+  const baseString = vectors.rsa[0]?.base_string ?? 'GET&x&y';
   return {
-    vectors: JSON.parse(read('rfc5849.json')) as Vectors,
+    vectors,
+    rsaKnownAnswers: (['sha256', 'sha512'] as const).map((hash) => ({
+      method: `RSA-${hash.toUpperCase()}`,
+      baseString,
+      signature: sign(hash, Buffer.from(baseString), privateKey).toString('base64'),
+    })),
     keys: {
       pkcs8,
       pkcs1: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
