@@ -2,14 +2,21 @@
 // portable implementations (Web Crypto, plain JavaScript), which import nothing from `node:`;
 // the Node entry point (index.ts) loads node_crypto.ts, which swaps in node:crypto. ES
 // module bindings are live, so callers see the swap with no indirection of their own.
-import type { KeyObject } from 'node:crypto';
 import * as portable from './web_crypto.js';
+
+/**
+ * A node:crypto `KeyObject`, described by no more than Signet needs, so that the types name
+ * nothing from `node:` and compile in projects without Node's.
+ */
+export interface NodeKeyObject {
+  readonly type: 'secret' | 'public' | 'private';
+}
 
 /**
  * A key as PEM text (PKCS#1, PKCS#8, SPKI or an X.509 certificate) or, on Node, a
  * `KeyObject`. The asynchronous path on other runtimes takes PEM text.
  */
-export type KeyLike = string | KeyObject;
+export type KeyLike = string | NodeKeyObject;
 
 /** Hash functions the built-in methods use. */
 export type HashAlgorithm = 'sha1' | 'sha256' | 'sha512';

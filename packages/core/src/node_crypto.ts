@@ -110,7 +110,8 @@ function cached(
 
 /** @internal */
 export function rsaSignBase64(algorithm: HashAlgorithm, key: KeyLike, data: string): string {
-  const k = typeof key === 'string' ? cached(privateKeys, key, createPrivateKey) : key;
+  const k =
+    typeof key === 'string' ? cached(privateKeys, key, createPrivateKey) : (key as KeyObject);
   try {
     return rsaSign(algorithm, Buffer.from(data, 'utf8'), k).toString('base64');
   } catch (cause) {
@@ -126,7 +127,7 @@ export function rsaVerifyBase64(
   signature: string,
 ): boolean {
   // A public key is also derivable from a private key or a certificate: accept all three.
-  const k = typeof key === 'string' ? cached(publicKeys, key, createPublicKey) : key;
+  const k = typeof key === 'string' ? cached(publicKeys, key, createPublicKey) : (key as KeyObject);
   const sig = Buffer.from(signature, 'base64');
   // Buffer's base64 decoder skips junk; insist the text was canonical base64 of those bytes.
   if (sig.length === 0 || sig.toString('base64') !== signature) return false;

@@ -12,7 +12,7 @@ export {
 } from './authorization_header.js';
 export { baseStringUri, signatureBaseString } from './base_string.js';
 export { bodyHash, verifyBodyHash } from './body_hash.js';
-export type { HashAlgorithm, KeyLike } from './crypto.js';
+export type { HashAlgorithm, KeyLike, NodeKeyObject } from './crypto.js';
 export {
   cryptoBackendName,
   hmacBase64,

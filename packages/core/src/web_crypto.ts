@@ -2,18 +2,17 @@
 // asynchronous path, plain JavaScript SHA for the synchronous HMAC and body hashes (Web
 // Crypto has no synchronous API), `TextEncoder` and `btoa` instead of Buffer. Nothing here
 // imports from `node:`; browsers, workerd, Deno and Bun load it as is.
-// Types only (erased from the JavaScript): Web Crypto's, as @types/node spells them.
-import type { webcrypto } from 'node:crypto';
 import type { HashAlgorithm, KeyLike } from './crypto.js';
 import { OAuthError } from './errors.js';
 import { SHA_BLOCK, sha } from './sha.js';
 
-type CryptoKey = webcrypto.CryptoKey;
-type JsonWebKey = webcrypto.JsonWebKey;
+// Web Crypto's key type, taken from the global `crypto` so that it is the DOM's in a browser
+// project and Node's in a Node one, with no import.
+type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 const utf8 = new TextEncoder();
 
-/** @internal Standard base64 with padding, as node's Buffer writes it. */
+/** @internal Standard base64 with padding, as the Node path writes it. */
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
@@ -242,7 +241,7 @@ export async function importRsaKey(
     // Verifying with a private key: keep its public half, as node's createPublicKey does.
     const full = await crypto.subtle.importKey('pkcs8', pkcs8, algorithm, true, ['sign']);
     const jwk = await crypto.subtle.exportKey('jwk', full);
-    const publicJwk: JsonWebKey = { kty: 'RSA', n: jwk.n ?? '', e: jwk.e ?? '' };
+    const publicJwk = { kty: 'RSA', n: jwk.n ?? '', e: jwk.e ?? '' };
     return crypto.subtle.importKey('jwk', publicJwk, algorithm, false, ['verify']);
   }
   if (use === 'sign') throw new Error(`A ${label} cannot sign.`);

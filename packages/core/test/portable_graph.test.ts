@@ -51,6 +51,18 @@ describe('the portable module graph', () => {
     assert.deepEqual(nodeUses(files), []);
   });
 
+  it('their type declarations name nothing from node: either (no @types/node needed)', () => {
+    for (const [entry, core] of [
+      [modules.corePortable, modules.corePortable],
+      [modules.clientPortable, modules.corePortable],
+    ] as const) {
+      for (const file of graph(entry, core).keys()) {
+        const types = stripComments(readFileSync(file.replace(/\.js$/, '.d.ts'), 'utf8'));
+        assert.doesNotMatch(types, /['"]node:|\bNodeJS\.|\bBuffer\b/, file);
+      }
+    }
+  });
+
   it('the walker does see node:crypto in the Node build (so the checks above can fail)', () => {
     const uses = nodeUses(graph(modules.coreNode, modules.coreNode));
     assert.ok(

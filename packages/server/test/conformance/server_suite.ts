@@ -104,6 +104,8 @@ export async function serverSuite(
     equal(result.ok, false, 'refused');
     if (!result.ok) {
       equal(result.response.status, 401, 'status');
+      // One instance of the core: the server checked with the build this run is about.
+      equal(result.error instanceof core.OAuthError, true, "the server's core is the suite's");
       const response = fetchAdapter.toFetchResponse(result.response);
       equal(response.headers.get('www-authenticate')?.startsWith('OAuth'), true, 'challenge');
     }
