@@ -188,59 +188,97 @@ function sha256(data: Uint8Array): Uint8Array {
   return words32([...h]);
 }
 
-// SHA-512 over 64-bit words held as BigInt: simple and exact. Only the portable synchronous
-// path uses it, on small inputs.
+// SHA-512 over 64-bit words held as (high, low) pairs of 32-bit integers: BigInt would be
+// simpler, and forty times slower, too slow for a body hash of a megabyte on a worker.
+function rotrHi(h: number, l: number, n: number): number {
+  return n < 32 ? (h >>> n) | (l << (32 - n)) : (l >>> (n - 32)) | (h << (64 - n));
+}
+
+function rotrLo(h: number, l: number, n: number): number {
+  return n < 32 ? (l >>> n) | (h << (32 - n)) : (h >>> (n - 32)) | (l << (64 - n));
+}
+
+const TWO_32 = 4294967296;
+
 function sha512(data: Uint8Array): Uint8Array {
   const { k512, h512 } = sha2();
-  const M = (1n << 64n) - 1n;
-  const rotr = (x: bigint, n: bigint) => ((x >> n) | (x << (64n - n))) & M;
-  const join = (a: Int32Array, i: number) => (BigInt(a[i]! >>> 0) << 32n) | BigInt(a[i + 1]! >>> 0);
-  const k: bigint[] = [];
-  for (let i = 0; i < 160; i += 2) k.push(join(k512, i));
-  const h: bigint[] = [];
-  for (let i = 0; i < 16; i += 2) h.push(join(h512, i));
   const view = pad(data, 128, 16);
-  const w = new Array<bigint>(80);
+  const h = Int32Array.from(h512);
+  const w = new Int32Array(160);
   for (let off = 0; off < view.byteLength; off += 128) {
-    for (let i = 0; i < 16; i++) w[i] = view.getBigUint64(off + i * 8);
+    for (let i = 0; i < 32; i++) w[i] = view.getInt32(off + i * 4);
     for (let i = 16; i < 80; i++) {
-      const x = w[i - 15]!;
-      const y = w[i - 2]!;
-      const s0 = rotr(x, 1n) ^ rotr(x, 8n) ^ (x >> 7n);
-      const s1 = rotr(y, 19n) ^ rotr(y, 61n) ^ (y >> 6n);
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) & M;
+      const xh = w[(i - 15) * 2]!;
+      const xl = w[(i - 15) * 2 + 1]!;
+      const yh = w[(i - 2) * 2]!;
+      const yl = w[(i - 2) * 2 + 1]!;
+      // σ0 = rotr1 ^ rotr8 ^ shr7; σ1 = rotr19 ^ rotr61 ^ shr6
+      const s0h = rotrHi(xh, xl, 1) ^ rotrHi(xh, xl, 8) ^ (xh >>> 7);
+      const s0l = rotrLo(xh, xl, 1) ^ rotrLo(xh, xl, 8) ^ ((xl >>> 7) | (xh << 25));
+      const s1h = rotrHi(yh, yl, 19) ^ rotrHi(yh, yl, 61) ^ (yh >>> 6);
+      const s1l = rotrLo(yh, yl, 19) ^ rotrLo(yh, yl, 61) ^ ((yl >>> 6) | (yh << 26));
+      const lo =
+        (w[(i - 16) * 2 + 1]! >>> 0) + (s0l >>> 0) + (w[(i - 7) * 2 + 1]! >>> 0) + (s1l >>> 0);
+      w[i * 2] = w[(i - 16) * 2]! + s0h + w[(i - 7) * 2]! + s1h + Math.floor(lo / TWO_32);
+      w[i * 2 + 1] = lo;
     }
-    let [a, b, c, d, e, f, g, hh] = h as [
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-      bigint,
-    ];
+    let ah = h[0]!;
+    let al = h[1]!;
+    let bh = h[2]!;
+    let bl = h[3]!;
+    let ch = h[4]!;
+    let cl = h[5]!;
+    let dh = h[6]!;
+    let dl = h[7]!;
+    let eh = h[8]!;
+    let el = h[9]!;
+    let fh = h[10]!;
+    let fl = h[11]!;
+    let gh = h[12]!;
+    let gl = h[13]!;
+    let hh = h[14]!;
+    let hl = h[15]!;
     for (let i = 0; i < 80; i++) {
-      const S1 = rotr(e, 14n) ^ rotr(e, 18n) ^ rotr(e, 41n);
-      const ch = (e & f) ^ (~e & M & g);
-      const t1 = (hh + S1 + ch + k[i]! + w[i]!) & M;
-      const S0 = rotr(a, 28n) ^ rotr(a, 34n) ^ rotr(a, 39n);
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) & M;
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) & M;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) & M;
+      // Σ1 = rotr14 ^ rotr18 ^ rotr41; ch = (e & f) ^ (~e & g)
+      const S1h = rotrHi(eh, el, 14) ^ rotrHi(eh, el, 18) ^ rotrHi(eh, el, 41);
+      const S1l = rotrLo(eh, el, 14) ^ rotrLo(eh, el, 18) ^ rotrLo(eh, el, 41);
+      const chh = (eh & fh) ^ (~eh & gh);
+      const chl = (el & fl) ^ (~el & gl);
+      const t1l =
+        (hl >>> 0) + (S1l >>> 0) + (chl >>> 0) + (k512[i * 2 + 1]! >>> 0) + (w[i * 2 + 1]! >>> 0);
+      const t1h = (hh + S1h + chh + k512[i * 2]! + w[i * 2]! + Math.floor(t1l / TWO_32)) | 0;
+      // Σ0 = rotr28 ^ rotr34 ^ rotr39; maj = (a & b) ^ (a & c) ^ (b & c)
+      const S0h = rotrHi(ah, al, 28) ^ rotrHi(ah, al, 34) ^ rotrHi(ah, al, 39);
+      const S0l = rotrLo(ah, al, 28) ^ rotrLo(ah, al, 34) ^ rotrLo(ah, al, 39);
+      const majh = (ah & bh) ^ (ah & ch) ^ (bh & ch);
+      const majl = (al & bl) ^ (al & cl) ^ (bl & cl);
+      const t2l = (S0l >>> 0) + (majl >>> 0);
+      const t2h = (S0h + majh + Math.floor(t2l / TWO_32)) | 0;
+      hh = gh;
+      hl = gl;
+      gh = fh;
+      gl = fl;
+      fh = eh;
+      fl = el;
+      const el2 = (dl >>> 0) + (t1l >>> 0);
+      eh = (dh + t1h + Math.floor(el2 / TWO_32)) | 0;
+      el = el2 | 0;
+      dh = ch;
+      dl = cl;
+      ch = bh;
+      cl = bl;
+      bh = ah;
+      bl = al;
+      const al2 = (t1l >>> 0) + (t2l >>> 0);
+      ah = (t1h + t2h + Math.floor(al2 / TWO_32)) | 0;
+      al = al2 | 0;
     }
-    const abc = [a, b, c, d, e, f, g, hh];
-    for (let i = 0; i < 8; i++) h[i] = (h[i]! + abc[i]!) & M;
+    const words = [ah, al, bh, bl, ch, cl, dh, dl, eh, el, fh, fl, gh, gl, hh, hl];
+    for (let i = 0; i < 16; i += 2) {
+      const lo = (h[i + 1]! >>> 0) + (words[i + 1]! >>> 0);
+      h[i] = h[i]! + words[i]! + Math.floor(lo / TWO_32);
+      h[i + 1] = lo;
+    }
   }
-  const out = new Uint8Array(64);
-  const outView = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) outView.setBigUint64(i * 8, h[i]!);
-  return out;
+  return words32([...h]);
 }
