@@ -13,8 +13,9 @@ export interface NodeKeyObject {
 }
 
 /**
- * A key as PEM text (PKCS#1, PKCS#8, SPKI or an X.509 certificate) or, on Node, a
- * `KeyObject`. The asynchronous path on other runtimes takes PEM text.
+ * A key as PEM text (PKCS#1, PKCS#8, SPKI or an X.509 certificate), on Node a `KeyObject`,
+ * and on the asynchronous path elsewhere a Web Crypto `CryptoKey` (RSASSA-PKCS1-v1_5 with
+ * the method's hash, allowed to sign or verify), which has the same `type` field.
  */
 export type KeyLike = string | NodeKeyObject;
 

@@ -209,8 +209,14 @@ function rsaKey(
   use: 'sign' | 'verify',
 ): Promise<CryptoKey> {
   if (typeof key !== 'string') {
+    // A Web Crypto key made by the caller (from IndexedDB, say) is used as it is, when it is
+    // one for this method; a node:crypto KeyObject has no meaning here.
+    if (isCryptoKey(key) && fitsRsa(key, algorithm, use)) return Promise.resolve(key);
     return Promise.reject(
-      new OAuthError('ERR_OAUTH_KEY', 'The RSA key must be PEM text on this runtime.'),
+      new OAuthError(
+        'ERR_OAUTH_KEY',
+        `The RSA key must be PEM text or an ${RSA} ${WEB_HASH[algorithm]} CryptoKey allowed to ${use}.`,
+      ),
     );
   }
   return cachedKey(`rsa\n${use}\n${algorithm}\n${key}`, async () => {
@@ -220,6 +226,18 @@ function rsaKey(
       throw new OAuthError('ERR_OAUTH_KEY', 'The RSA key could not be read.', { cause });
     }
   });
+}
+
+// The global class, where the runtime has one (all that have Web Crypto do).
+const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => object }).CryptoKey;
+
+function isCryptoKey(key: object): key is CryptoKey {
+  return CryptoKeyClass !== undefined && key instanceof CryptoKeyClass;
+}
+
+function fitsRsa(key: CryptoKey, algorithm: HashAlgorithm, use: 'sign' | 'verify'): boolean {
+  const a = key.algorithm as { name?: string; hash?: { name?: string } };
+  return a.name === RSA && a.hash?.name === WEB_HASH[algorithm] && key.usages.includes(use);
 }
 
 /**

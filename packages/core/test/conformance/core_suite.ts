@@ -288,6 +288,46 @@ export async function coreSuite(core: CoreModule, input: ConformanceInput): Prom
     });
   }
 
+  await c.check(
+    'RSA-SHA256 with Web Crypto CryptoKeys (PKCS#8 to sign, SPKI to verify)',
+    async () => {
+      const der = (pem: string) => {
+        const text = atob(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''));
+        return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
+      };
+      const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+      const privateKey = await crypto.subtle.importKey('pkcs8', der(keys.pkcs8), algorithm, false, [
+        'sign',
+      ]);
+      const publicKey = await crypto.subtle.importKey('spki', der(keys.spki), algorithm, false, [
+        'verify',
+      ]);
+      const known = input.rsaKnownAnswers.find((k) => k.method === 'RSA-SHA256');
+      if (known === undefined) throw new CheckFailed('no RSA-SHA256 known answer');
+      const method = core.defaultSignatureMethods.require('RSA-SHA256');
+      equal(
+        await method.signAsync?.(known.baseString, { privateKey }),
+        known.signature,
+        'signature',
+      );
+      equal(
+        await method.verifyAsync?.(known.baseString, known.signature, { publicKey }),
+        true,
+        'verifies',
+      );
+      if (core.cryptoBackendName === 'web') {
+        // A key for another hash (or use) is refused, not used for the wrong method.
+        let code: unknown;
+        try {
+          await core.defaultSignatureMethods.require('RSA-SHA512').signAsync?.('x', { privateKey });
+        } catch (e) {
+          code = e instanceof core.OAuthError ? e.code : e;
+        }
+        equal(code, 'ERR_OAUTH_KEY', 'a SHA-256 key for RSA-SHA512');
+      }
+    },
+  );
+
   await c.check('an unreadable RSA key is ERR_OAUTH_KEY on the async path', async () => {
     let code: unknown;
     try {
