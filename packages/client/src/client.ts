@@ -1,9 +1,11 @@
-import { createHmac } from 'node:crypto';
 import {
   bodyHash,
   type Clock,
+  cryptoBackendName,
   defaultSignatureMethods,
   formEncode,
+  hmacBase64,
+  hmacBase64Async,
   isFormContentType,
   type KeyLike,
   type NonceGenerator,
@@ -12,8 +14,11 @@ import {
   percentEncode,
   type SignatureMethod,
   SignatureMethodRegistry,
+  type SignedRequest,
+  type SignRequestOptions,
   serializeAuthorizationHeader,
   signRequest,
+  signRequestAsync,
 } from '@signet/core';
 import { ClientError, OAuthProtocolError, withoutQuery } from './errors.js';
 import { argError, type ParamsInit, toParams } from './params.js';
@@ -182,8 +187,11 @@ export interface SignedHttpRequest {
   readonly url: string;
   /** Headers to send (lower-case names), `authorization` included for header placement. */
   readonly headers: Record<string, string>;
-  /** Body to send, if any. */
-  readonly body: string | Uint8Array | undefined;
+  /**
+   * Body to send; absent when there is none, so that the whole object is a `fetch` init as
+   * it is (`fetch(signed.url, signed)`), even under `exactOptionalPropertyTypes`.
+   */
+  readonly body?: string | Uint8Array<ArrayBuffer>;
   /** The `oauth_*` parameters that were sent, `oauth_signature` last. */
   readonly oauthParams: readonly Param[];
 }
@@ -301,6 +309,27 @@ export class OAuth1Client {
    * ```
    */
   sign(url: string | URL, options: SignOptions = {}): SignedHttpRequest {
+    const p = this.#prepare(url, options);
+    return finishSigned(p, signRequest(p.request));
+  }
+
+  /**
+   * {@link OAuth1Client.sign} through Web Crypto (`signRequestAsync`): the one that signs
+   * RSA on browsers, workers, Deno and Bun. On Node it runs node:crypto, as `sign` does.
+   *
+   * @see RFC 5849 §3.1
+   * @example
+   * ```ts
+   * const signed = await client.signAsync('https://api.example.com/me')
+   * const res = await fetch(signed.url, signed)
+   * ```
+   */
+  async signAsync(url: string | URL, options: SignOptions = {}): Promise<SignedHttpRequest> {
+    const p = this.#prepare(url, options);
+    return finishSigned(p, await signRequestAsync(p.request));
+  }
+
+  #prepare(url: string | URL, options: SignOptions): PreparedSign {
     const o = this.options;
     const method = (options.method ?? 'GET').toUpperCase();
     const placement = options.placement ?? o.placement ?? 'header';
@@ -368,7 +397,7 @@ export class OAuth1Client {
     }
 
     const token = options.token === undefined ? o.token : (options.token ?? undefined);
-    const signed = signRequest({
+    const request: SignRequestOptions = {
       method,
       url: target,
       consumerKey: o.consumerKey,
@@ -387,24 +416,18 @@ export class OAuth1Client {
       ...(o.clock === undefined ? {} : { clock: o.clock }),
       ...(o.nonce === undefined ? {} : { nonceGenerator: o.nonce }),
       registry,
-    });
-
-    const realm = options.realm ?? o.realm;
-    if (inHeader) {
-      headers.set('authorization', serializeAuthorizationHeader(signed.oauthParams, realm));
-    }
-    if (copyTo === 'query') {
-      target += (target.includes('?') ? '&' : '?') + formEncode(signed.oauthParams);
-    }
-    let body: string | Uint8Array | undefined = raw;
-    if (form !== undefined) {
-      body = formEncode(copyTo === 'body' ? [...form, ...signed.oauthParams] : form);
-    }
-    const out: Record<string, string> = {};
-    headers.forEach((value, name) => {
-      out[name] = value;
-    });
-    return { method, url: target, headers: out, body, oauthParams: signed.oauthParams };
+    };
+    return {
+      request,
+      options: this.options,
+      signOptions: options,
+      inHeader,
+      copyTo,
+      target,
+      headers,
+      form,
+      raw,
+    };
   }
 
   /**
@@ -436,7 +459,12 @@ export class OAuth1Client {
     let attempt = 0;
     let redirects = 0;
     for (;;) {
-      const req: SignedHttpRequest = sign ? this.sign(target, current) : unsigned(target, current);
+      // Node signs synchronously (node:crypto); elsewhere Web Crypto, the only path with RSA.
+      const req: SignedHttpRequest = !sign
+        ? unsigned(target, current)
+        : cryptoBackendName === 'node'
+          ? this.sign(target, current)
+          : await this.signAsync(target, current);
       const idempotent = IDEMPOTENT.has(req.method);
       let response: Response;
       try {
@@ -660,15 +688,67 @@ export class OAuth1Client {
     const key = (keys: { consumerSecret?: string; tokenSecret?: string }) =>
       this.makeSecret(keys.consumerSecret ?? '', keys.tokenSecret ?? '');
     const alg = method.bodyHashAlgorithm;
-    if (method.name === 'PLAINTEXT') return { ...method, sign: (_b, keys) => key(keys) };
+    if (method.name === 'PLAINTEXT') {
+      return { ...method, sign: (_b, keys) => key(keys), signAsync: async (_b, keys) => key(keys) };
+    }
     if (method.name.startsWith('HMAC-') && alg !== undefined) {
       return {
         ...method,
-        sign: (base, keys) => createHmac(alg, key(keys)).update(base).digest('base64'),
+        sign: (base, keys) => hmacBase64(alg, key(keys), base),
+        signAsync: (base, keys) => hmacBase64Async(alg, key(keys), base),
       };
     }
     return method;
   }
+}
+
+/** What {@link OAuth1Client.sign} has worked out before signing. */
+interface PreparedSign {
+  readonly request: SignRequestOptions;
+  readonly options: OAuth1ClientOptions;
+  readonly signOptions: SignOptions;
+  readonly inHeader: boolean;
+  readonly copyTo: Placement | undefined;
+  readonly target: string;
+  readonly headers: Headers;
+  readonly form: Param[] | undefined;
+  readonly raw: string | Uint8Array | undefined;
+}
+
+function finishSigned(p: PreparedSign, signed: SignedRequest): SignedHttpRequest {
+  const { inHeader, copyTo, headers, form, raw } = p;
+  let target = p.target;
+  const o = p.options;
+  const options = p.signOptions;
+
+  const realm = options.realm ?? o.realm;
+  if (inHeader) {
+    headers.set('authorization', serializeAuthorizationHeader(signed.oauthParams, realm));
+  }
+  if (copyTo === 'query') {
+    target += (target.includes('?') ? '&' : '?') + formEncode(signed.oauthParams);
+  }
+  let body: string | Uint8Array | undefined = raw;
+  if (form !== undefined) {
+    body = formEncode(copyTo === 'body' ? [...form, ...signed.oauthParams] : form);
+  }
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return withBody(
+    { method: p.request.method, url: target, headers: out, oauthParams: signed.oauthParams },
+    body,
+  );
+}
+
+function withBody(
+  request: Omit<SignedHttpRequest, 'body'>,
+  body: string | Uint8Array | undefined,
+): SignedHttpRequest {
+  // Typed arrays over a SharedArrayBuffer never reach here from the public options, which
+  // take string, Uint8Array or ArrayBuffer; fetch sends either kind.
+  return body === undefined ? request : { ...request, body: body as Uint8Array<ArrayBuffer> };
 }
 
 function unsigned(url: string, options: SignOptions & { method: string }): SignedHttpRequest {
@@ -688,7 +768,7 @@ function unsigned(url: string, options: SignOptions & { method: string }): Signe
   headers.forEach((value, name) => {
     out[name] = value;
   });
-  return { method: options.method, url, headers: out, body, oauthParams: [] };
+  return withBody({ method: options.method, url, headers: out, oauthParams: [] }, body);
 }
 
 function backoff(retry: RetryOptions | undefined, attempt: number, retryAfter: string | null) {

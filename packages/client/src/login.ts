@@ -1,6 +1,6 @@
 import type { AccessToken, OAuth1Client, RequestToken } from './client.js';
 import { ClientError } from './errors.js';
-import { type WaitOptions, waitForAccessToken } from './launchpad.js';
+import { type WaitOptions, waitForAccessToken } from './launchpad_portable.js';
 import type { ParamsInit } from './params.js';
 
 /** Options of {@link login}. */

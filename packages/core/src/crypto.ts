@@ -1,93 +1,99 @@
-// Every use of node:crypto sits here, so that a Web Crypto build can replace this one file.
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  hash,
-  type KeyObject,
-  randomFillSync,
-  sign as rsaSign,
-  verify as rsaVerify,
-} from 'node:crypto';
-import { OAuthError } from './errors.js';
+// The cryptography every other module uses, behind one set of bindings. They start as the
+// portable implementations (Web Crypto, plain JavaScript), which import nothing from `node:`;
+// the Node entry point (index.ts) loads node_crypto.ts, which swaps in node:crypto. ES
+// module bindings are live, so callers see the swap with no indirection of their own.
+import * as portable from './web_crypto.js';
 
-/** A key as PEM text (PKCS#1, PKCS#8, SPKI or an X.509 certificate) or a `KeyObject`. */
-export type KeyLike = string | KeyObject;
+/**
+ * A node:crypto `KeyObject`, described by no more than Signet needs, so that the types name
+ * nothing from `node:` and compile in projects without Node's.
+ */
+export interface NodeKeyObject {
+  readonly type: 'secret' | 'public' | 'private';
+}
+
+/**
+ * A key as PEM text (PKCS#1, PKCS#8, SPKI or an X.509 certificate), on Node a `KeyObject`,
+ * and on the asynchronous path elsewhere a Web Crypto `CryptoKey` (RSASSA-PKCS1-v1_5 with
+ * the method's hash, allowed to sign or verify), which has the same `type` field.
+ */
+export type KeyLike = string | NodeKeyObject;
 
 /** Hash functions the built-in methods use. */
 export type HashAlgorithm = 'sha1' | 'sha256' | 'sha512';
 
-// HMAC (RFC 2104) over two one-shot hashes: H((K ^ opad) || H((K ^ ipad) || m)). A
-// crypto.hash call (Node >= 20.12) skips the Hmac object Node builds per createHmac, about a
-// third of the cost for a base string's few hundred bytes. The padded keys are kept per
-// signing key: clients sign with the same secrets over and over, servers see the same few
-// hot tokens. Bounded, so a flood of distinct keys only costs a clear.
-const BLOCK_SIZE: Record<HashAlgorithm, number> = { sha1: 64, sha256: 64, sha512: 128 };
-const DIGEST_SIZE: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
-
-interface HmacKey {
-  /** The block-sized key XOR ipad. */
-  readonly inner: Buffer;
-  /** The block-sized key XOR opad, then room for the inner digest. */
-  readonly outer: Buffer;
+/** @internal What a crypto implementation provides. */
+export interface CryptoBackend {
+  /** `data` is ASCII (a base string). */
+  readonly hmacBase64: (algorithm: HashAlgorithm, key: string, data: string) => string;
+  readonly digestBase64: (algorithm: HashAlgorithm, data: string | Uint8Array) => string;
+  readonly rsaSignBase64: (algorithm: HashAlgorithm, key: KeyLike, data: string) => string;
+  readonly rsaVerifyBase64: (
+    algorithm: HashAlgorithm,
+    key: KeyLike,
+    data: string,
+    signature: string,
+  ) => boolean;
+  /** `size` cryptographically random bytes, as lower-case hex. */
+  readonly randomHex: (size: number) => string;
+  readonly hmacBase64Async: (
+    algorithm: HashAlgorithm,
+    key: string,
+    data: string,
+  ) => Promise<string>;
+  readonly rsaSignBase64Async: (
+    algorithm: HashAlgorithm,
+    key: KeyLike,
+    data: string,
+  ) => Promise<string>;
+  readonly rsaVerifyBase64Async: (
+    algorithm: HashAlgorithm,
+    key: KeyLike,
+    data: string,
+    signature: string,
+  ) => Promise<boolean>;
 }
-
-const HMAC_KEY_CACHE_LIMIT = 1024;
-const hmacKeys: Record<HashAlgorithm, Map<string, HmacKey>> = {
-  sha1: new Map(),
-  sha256: new Map(),
-  sha512: new Map(),
-};
-
-function hmacKey(algorithm: HashAlgorithm, key: string): HmacKey {
-  const cache = hmacKeys[algorithm];
-  let k = cache.get(key);
-  if (k === undefined) {
-    const block = BLOCK_SIZE[algorithm];
-    let bytes = Buffer.from(key, 'utf8');
-    if (bytes.length > block) bytes = createHash(algorithm).update(bytes).digest();
-    const inner = Buffer.alloc(block, 0x36);
-    const outer = Buffer.alloc(block + DIGEST_SIZE[algorithm], 0x5c);
-    for (let i = 0; i < bytes.length; i++) {
-      inner[i] = bytes[i]! ^ 0x36;
-      outer[i] = bytes[i]! ^ 0x5c;
-    }
-    k = { inner, outer };
-    if (cache.size >= HMAC_KEY_CACHE_LIMIT) cache.clear();
-    cache.set(key, k);
-  }
-  return k;
-}
-
-// The inner hash's input, (K ^ ipad) || m, is assembled here; grown on demand, and only up to
-// a bound so that one huge base string does not pin its memory.
-const SCRATCH_LIMIT = 64 * 1024;
-let scratch = Buffer.allocUnsafe(4096);
 
 /**
- * @internal `data` must be ASCII (base strings are, by construction): it is hashed as
- * latin1, which skips a UTF-8 conversion and gives the same bytes for ASCII.
+ * base64 of HMAC(`key` as UTF-8, `data`), for signature methods with a key of their own
+ * (RFC 5849 §3.4.2 derives it from the secrets). `data` must be ASCII, as base strings are.
  */
-export function hmacBase64(algorithm: HashAlgorithm, key: string, data: string): string {
-  const { inner, outer } = hmacKey(algorithm, key);
-  const block = inner.length;
-  const size = block + data.length;
-  let buffer = scratch;
-  if (size > buffer.length) {
-    buffer = Buffer.allocUnsafe(Math.max(size, buffer.length * 2));
-    if (buffer.length <= SCRATCH_LIMIT) scratch = buffer;
-  }
-  inner.copy(buffer, 0);
-  buffer.write(data, block, 'latin1');
-  const innerDigest = hash(algorithm, buffer.subarray(0, size), 'buffer');
-  innerDigest.copy(outer, block);
-  return hash(algorithm, outer, 'base64');
+export let hmacBase64: CryptoBackend['hmacBase64'] = portable.hmacBase64;
+/** @internal */
+export let digestBase64: CryptoBackend['digestBase64'] = portable.digestBase64;
+/** @internal */
+export let rsaSignBase64: CryptoBackend['rsaSignBase64'] = portable.rsaSignBase64;
+/** @internal */
+export let rsaVerifyBase64: CryptoBackend['rsaVerifyBase64'] = portable.rsaVerifyBase64;
+/** @internal */
+export let randomHex: CryptoBackend['randomHex'] = portable.randomHex;
+/** {@link hmacBase64} through Web Crypto (node:crypto on Node). */
+export let hmacBase64Async: CryptoBackend['hmacBase64Async'] = portable.hmacBase64Async;
+/** @internal */
+export let rsaSignBase64Async: CryptoBackend['rsaSignBase64Async'] = portable.rsaSignBase64Async;
+/** @internal */
+export let rsaVerifyBase64Async: CryptoBackend['rsaVerifyBase64Async'] =
+  portable.rsaVerifyBase64Async;
+
+/** @internal Replaces the implementation (node_crypto.ts does, once, at load). */
+export function setCryptoBackend(backend: CryptoBackend): void {
+  hmacBase64 = backend.hmacBase64;
+  digestBase64 = backend.digestBase64;
+  rsaSignBase64 = backend.rsaSignBase64;
+  rsaVerifyBase64 = backend.rsaVerifyBase64;
+  randomHex = backend.randomHex;
+  hmacBase64Async = backend.hmacBase64Async;
+  rsaSignBase64Async = backend.rsaSignBase64Async;
+  rsaVerifyBase64Async = backend.rsaVerifyBase64Async;
+  cryptoBackendName = 'node';
 }
 
-/** @internal */
-export function digestBase64(algorithm: HashAlgorithm, data: string | Uint8Array): string {
-  return createHash(algorithm).update(data).digest('base64');
-}
+/**
+ * Which implementation signs in this process: `'node'` (node:crypto, synchronous and
+ * fastest) or `'web'` (Web Crypto for the asynchronous path, plain JavaScript hashes for the
+ * synchronous one, and no synchronous RSA).
+ */
+export let cryptoBackendName: 'node' | 'web' = 'web';
 
 /**
  * Compares two strings in time that depends only on their lengths, never on where they
@@ -100,74 +106,4 @@ export function timingSafeEqualString(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
-}
-
-// Parsing PEM costs far more than an RSA verification's hashing; keep the last few keys.
-const KEY_CACHE_LIMIT = 64;
-const privateKeys = new Map<string, KeyObject>();
-const publicKeys = new Map<string, KeyObject>();
-
-function cached(
-  cache: Map<string, KeyObject>,
-  pem: string,
-  make: (pem: string) => KeyObject,
-): KeyObject {
-  let key = cache.get(pem);
-  if (key === undefined) {
-    try {
-      key = make(pem);
-    } catch (cause) {
-      throw new OAuthError('ERR_OAUTH_KEY', 'The RSA key could not be read.', { cause });
-    }
-    if (cache.size >= KEY_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-    cache.set(pem, key);
-  }
-  return key;
-}
-
-/** @internal */
-export function rsaSignBase64(algorithm: HashAlgorithm, key: KeyLike, data: string): string {
-  const k = typeof key === 'string' ? cached(privateKeys, key, createPrivateKey) : key;
-  try {
-    return rsaSign(algorithm, Buffer.from(data, 'utf8'), k).toString('base64');
-  } catch (cause) {
-    throw new OAuthError('ERR_OAUTH_KEY', 'The RSA key cannot sign.', { cause });
-  }
-}
-
-/** @internal */
-export function rsaVerifyBase64(
-  algorithm: HashAlgorithm,
-  key: KeyLike,
-  data: string,
-  signature: string,
-): boolean {
-  // A public key is also derivable from a private key or a certificate: accept all three.
-  const k = typeof key === 'string' ? cached(publicKeys, key, createPublicKey) : key;
-  const sig = Buffer.from(signature, 'base64');
-  // Buffer's base64 decoder skips junk; insist the text was canonical base64 of those bytes.
-  if (sig.length === 0 || sig.toString('base64') !== signature) return false;
-  try {
-    return rsaVerify(algorithm, Buffer.from(data, 'utf8'), k, sig);
-  } catch {
-    return false;
-  }
-}
-
-// Random bytes for nonces come from one pooled buffer: a randomFillSync per nonce costs a
-// system call; one per 256 nonces does not.
-const POOL_SIZE = 4096;
-const pool = Buffer.allocUnsafe(POOL_SIZE);
-let poolOffset = POOL_SIZE;
-
-/** @internal `size` cryptographically random bytes, as lower-case hex. */
-export function randomHex(size: number): string {
-  if (size > POOL_SIZE) return randomFillSync(Buffer.allocUnsafe(size)).toString('hex');
-  if (poolOffset + size > POOL_SIZE) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = pool.toString('hex', poolOffset, poolOffset + size);
-  poolOffset += size;
-  return out;
 }

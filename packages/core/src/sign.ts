@@ -11,7 +11,7 @@ import {
 } from './nonce.js';
 import { encodeAgain, joinEncoded, type Param, parseFormEncoded } from './parameters.js';
 import { queryOf } from './request.js';
-import type { SignatureKeys } from './signature/method.js';
+import type { SignatureKeys, SignatureMethod } from './signature/method.js';
 import { defaultSignatureMethods, type SignatureMethodRegistry } from './signature/registry.js';
 
 /** Who signs: the client credentials and, once there is one, the token. */
@@ -98,6 +98,42 @@ export interface SignedRequest {
  * ```
  */
 export function signRequest(options: SignRequestOptions): SignedRequest {
+  const p = prepare(options);
+  return finish(p, p.method.sign(p.baseString, options), options.realm);
+}
+
+/**
+ * {@link signRequest} through the method's asynchronous path (`signAsync`): Web Crypto on
+ * browsers, workers, Deno and Bun, where RSA has no synchronous path; node:crypto on Node.
+ * Same options, same result.
+ *
+ * @see RFC 5849 §3.1
+ * @throws {OAuthError} as {@link signRequest} (the promise rejects).
+ * @example
+ * ```ts
+ * const { authorization } = await signRequestAsync({ method: 'GET', url, consumerKey, privateKey, signatureMethod: 'RSA-SHA256' })
+ * ```
+ */
+export async function signRequestAsync(options: SignRequestOptions): Promise<SignedRequest> {
+  const p = prepare(options);
+  const signature =
+    p.method.signAsync === undefined
+      ? p.method.sign(p.baseString, options)
+      : await p.method.signAsync(p.baseString, options);
+  return finish(p, signature, options.realm);
+}
+
+/** What signing needs once the signature is known. */
+interface Prepared {
+  readonly method: SignatureMethod;
+  readonly names: string[];
+  readonly values: string[];
+  readonly encoded: string[];
+  readonly builtIn: number;
+  readonly baseString: string;
+}
+
+function prepare(options: SignRequestOptions): Prepared {
   const methodName = options.signatureMethod ?? 'HMAC-SHA1';
   const method = (options.registry ?? defaultSignatureMethods).require(methodName);
   // Protocol parameters: names (already encoded) and values, each value encoded once and
@@ -149,10 +185,13 @@ export function signRequest(options: SignRequestOptions): SignedRequest {
     baseString =
       baseStringPrefix(options.method, options.url) + joinEncoded(baseNames, baseValues, true);
   }
-  const signature = method.sign(baseString, options);
+  return { method, names, values, encoded, builtIn, baseString };
+}
 
-  let authorization =
-    options.realm === undefined ? 'OAuth ' : `OAuth ${quoteRealm(options.realm)}, `;
+function finish(p: Prepared, signature: string, realm: string | undefined): SignedRequest {
+  const { names, values, encoded, builtIn, baseString } = p;
+  const count = names.length;
+  let authorization = realm === undefined ? 'OAuth ' : `OAuth ${quoteRealm(realm)}, `;
   const oauthParams: Param[] = new Array(count + 1);
   for (let i = 0; i < count; i++) {
     authorization += `${names[i]!}="${encoded[i]!}", `;
@@ -202,4 +241,21 @@ export function verifySignature(options: VerifySignatureOptions): boolean {
     ? signatureBaseString(options.method, options.url, options.params)
     : '';
   return method.verify(baseString, options.signature, options.keys);
+}
+
+/**
+ * {@link verifySignature} through the method's asynchronous path (`verifyAsync`): Web Crypto
+ * on browsers, workers, Deno and Bun; node:crypto on Node.
+ *
+ * @see RFC 5849 §3.2
+ * @throws {OAuthError} as {@link verifySignature} (the promise rejects).
+ */
+export async function verifySignatureAsync(options: VerifySignatureOptions): Promise<boolean> {
+  const method = (options.registry ?? defaultSignatureMethods).require(options.signatureMethod);
+  const baseString = method.usesBaseString
+    ? signatureBaseString(options.method, options.url, options.params)
+    : '';
+  return method.verifyAsync === undefined
+    ? method.verify(baseString, options.signature, options.keys)
+    : method.verifyAsync(baseString, options.signature, options.keys);
 }

@@ -18,6 +18,7 @@
 import {
   type CollectedParameters,
   collectParameters,
+  cryptoBackendName,
   isFormContentType,
   OAuthError,
   type Param,
@@ -27,6 +28,7 @@ import {
   timingSafeEqualString,
   verifyBodyHash,
   verifySignature,
+  verifySignatureAsync,
 } from '@signet/core';
 import { dummyPublicKey } from './dummy_key.js';
 import { isStoreUnavailable } from './errors.js';
@@ -421,7 +423,7 @@ export async function authenticate<T extends TokenLike>(
     tokenSecret: c.token === '' ? '' : (token?.secret ?? DUMMY_SECRET),
     ...(publicKey !== undefined && { publicKey }),
   };
-  const valid = verify(config, p, c, keys) && (!rsa || ownKey !== undefined);
+  const valid = (await verify(config, p, c, keys)) && (!rsa || ownKey !== undefined);
   const m = config.messages;
   if (consumer === undefined) {
     throw reject(
@@ -464,17 +466,28 @@ export async function authenticate<T extends TokenLike>(
   return { consumer, token };
 }
 
-function verify(config: Config, p: Prepared, c: Checked, keys: SignatureKeys): boolean {
+// On Node the synchronous node:crypto path, fastest and unchanged; elsewhere (workers,
+// Deno, Bun on the portable build, browsers) the asynchronous one, Web Crypto, which is
+// the only one with RSA there.
+async function verify(
+  config: Config,
+  p: Prepared,
+  c: Checked,
+  keys: SignatureKeys,
+): Promise<boolean> {
+  const options = {
+    method: p.method,
+    url: p.url,
+    params: p.params,
+    signatureMethod: c.method.name,
+    signature: c.signature,
+    keys,
+    registry: config.registry,
+  };
   try {
-    return verifySignature({
-      method: p.method,
-      url: p.url,
-      params: p.params,
-      signatureMethod: c.method.name,
-      signature: c.signature,
-      keys,
-      registry: config.registry,
-    });
+    return cryptoBackendName === 'node'
+      ? verifySignature(options)
+      : await verifySignatureAsync(options);
   } catch (error) {
     // A stored RSA key that cannot be read fails the check; anything else (text that cannot
     // be percent-encoded for the base string) is the client's fault and answers 400.

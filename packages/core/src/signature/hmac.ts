@@ -1,4 +1,9 @@
-import { type HashAlgorithm, hmacBase64, timingSafeEqualString } from '../crypto.js';
+import {
+  type HashAlgorithm,
+  hmacBase64,
+  hmacBase64Async,
+  timingSafeEqualString,
+} from '../crypto.js';
 import type { SignatureMethod } from './method.js';
 import { signingKey } from './plaintext.js';
 
@@ -10,6 +15,12 @@ function hmacMethod(name: string, algorithm: HashAlgorithm): SignatureMethod {
     sign: (baseString, keys) => hmacBase64(algorithm, signingKey(keys), baseString),
     verify: (baseString, signature, keys) =>
       timingSafeEqualString(hmacBase64(algorithm, signingKey(keys), baseString), signature),
+    signAsync: (baseString, keys) => hmacBase64Async(algorithm, signingKey(keys), baseString),
+    verifyAsync: async (baseString, signature, keys) =>
+      timingSafeEqualString(
+        await hmacBase64Async(algorithm, signingKey(keys), baseString),
+        signature,
+      ),
   };
 }
 

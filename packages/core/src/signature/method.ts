@@ -36,4 +36,13 @@ export interface SignatureMethod {
   sign(baseString: string, keys: SignatureKeys): string;
   /** Verifies a signature; must not leak, through timing, how much of a MAC matched. */
   verify(baseString: string, signature: string, keys: SignatureKeys): boolean;
+  /**
+   * Signs asynchronously (Web Crypto), for `signRequestAsync`. Methods without it are
+   * signed with `sign`. The built-in methods have it, and it works on every runtime. A method
+   * made by spreading a built-in one and replacing `sign` or `verify` should replace these
+   * two as well (or set them to `undefined`), or the asynchronous path keeps the original.
+   */
+  signAsync?(baseString: string, keys: SignatureKeys): Promise<string>;
+  /** Verifies asynchronously, for `verifySignatureAsync`; as `verify` otherwise. */
+  verifyAsync?(baseString: string, signature: string, keys: SignatureKeys): Promise<boolean>;
 }

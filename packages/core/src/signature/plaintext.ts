@@ -39,4 +39,7 @@ export const PLAINTEXT: SignatureMethod = {
   bodyHashAlgorithm: undefined,
   sign: (_baseString, keys) => signingKey(keys),
   verify: (_baseString, signature, keys) => timingSafeEqualString(signingKey(keys), signature),
+  signAsync: async (_baseString, keys) => signingKey(keys),
+  verifyAsync: async (_baseString, signature, keys) =>
+    timingSafeEqualString(signingKey(keys), signature),
 };

@@ -1,24 +1,38 @@
-import { type HashAlgorithm, rsaSignBase64, rsaVerifyBase64 } from '../crypto.js';
+import {
+  type HashAlgorithm,
+  type KeyLike,
+  rsaSignBase64,
+  rsaSignBase64Async,
+  rsaVerifyBase64,
+  rsaVerifyBase64Async,
+} from '../crypto.js';
 import { OAuthError } from '../errors.js';
-import type { SignatureMethod } from './method.js';
+import type { SignatureKeys, SignatureMethod } from './method.js';
 
 function rsaMethod(name: string, algorithm: HashAlgorithm): SignatureMethod {
+  const privateKey = (keys: SignatureKeys): KeyLike => {
+    if (keys.privateKey === undefined) {
+      throw new OAuthError('ERR_OAUTH_KEY', `${name} needs a private key to sign.`);
+    }
+    return keys.privateKey;
+  };
+  const publicKey = (keys: SignatureKeys): KeyLike => {
+    if (keys.publicKey === undefined) {
+      throw new OAuthError('ERR_OAUTH_KEY', `${name} needs the consumer's public key.`);
+    }
+    return keys.publicKey;
+  };
   return {
     name,
     usesBaseString: true,
     bodyHashAlgorithm: algorithm,
-    sign(baseString, keys) {
-      if (keys.privateKey === undefined) {
-        throw new OAuthError('ERR_OAUTH_KEY', `${name} needs a private key to sign.`);
-      }
-      return rsaSignBase64(algorithm, keys.privateKey, baseString);
-    },
-    verify(baseString, signature, keys) {
-      if (keys.publicKey === undefined) {
-        throw new OAuthError('ERR_OAUTH_KEY', `${name} needs the consumer's public key.`);
-      }
-      return rsaVerifyBase64(algorithm, keys.publicKey, baseString, signature);
-    },
+    sign: (baseString, keys) => rsaSignBase64(algorithm, privateKey(keys), baseString),
+    verify: (baseString, signature, keys) =>
+      rsaVerifyBase64(algorithm, publicKey(keys), baseString, signature),
+    signAsync: async (baseString, keys) =>
+      rsaSignBase64Async(algorithm, privateKey(keys), baseString),
+    verifyAsync: async (baseString, signature, keys) =>
+      rsaVerifyBase64Async(algorithm, publicKey(keys), baseString, signature),
   };
 }
 
