@@ -217,6 +217,8 @@ interface Token {
   oauth_token: string;
   oauth_token_secret: string;
   oauth_verifier?: string;
+  x_signet_person?: string;
+  x_signet_permission?: string;
   oauth_callback_confirmed?: string;
 }
 interface CallAnswer {
@@ -310,7 +312,15 @@ for (const dialect of DIALECTS) {
         verifier: v,
         ...common,
       });
-      assert.deepEqual(Object.keys(at).sort(), ['oauth_token', 'oauth_token_secret']);
+      // The token, and who granted what (which clients that do not know them ignore).
+      assert.deepEqual(Object.keys(at).sort(), [
+        'oauth_token',
+        'oauth_token_secret',
+        'x_signet_permission',
+        'x_signet_person',
+      ]);
+      assert.equal(at['x_signet_person'], g.user);
+      assert.equal(at['x_signet_permission'], g.permission);
       return at;
     }
 
