@@ -30,6 +30,12 @@ export interface Config {
   readonly openConsumers: boolean;
   readonly dynamicRegistration: boolean;
   readonly upstream: string | undefined;
+  /** `SIGNET_SQLITE_BUSY_TIMEOUT` in ms: how long a write waits for another process's lock. */
+  readonly sqliteBusyTimeoutMs: number;
+  /** `SIGNET_SHUTDOWN_GRACE` in ms: how long a stop waits for requests under way. */
+  readonly shutdownGraceMs: number;
+  /** `SIGNET_MAX_NONCES`: nonces kept in memory (SQLite) before new requests get 503. */
+  readonly maxNonces: number;
 }
 
 /** The environment as `process.env` gives it. */
@@ -87,6 +93,30 @@ function httpUrl(value: string, ctx: z.RefinementCtx, what: string): URL | typeo
   }
   return url;
 }
+
+/** Seconds, as a number of milliseconds: `0.5` is 500. */
+const seconds = (fallback: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback * 1000;
+      const n = Number(value.trim());
+      if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number of seconds above 0 and at most ${max}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return Math.round(n * 1000);
+    });
+
+/**
+ * Above V8's limit on the entries of one `Set` (2^24), the nonce store would throw; the
+ * bound keeps well below it.
+ */
+export const MAX_NONCES_LIMIT = 15_000_000;
 
 const schema = z.object({
   PORT: z
@@ -183,6 +213,23 @@ const schema = z.object({
       const url = httpUrl(value, ctx, 'http(s)');
       return url === z.NEVER ? z.NEVER : url.href.replace(/\/+$/, '');
     }),
+  SIGNET_SQLITE_BUSY_TIMEOUT: seconds(3, 600),
+  SIGNET_SHUTDOWN_GRACE: seconds(10, 3600),
+  SIGNET_MAX_NONCES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return 2_000_000;
+      const n = Number(value.trim());
+      if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_NONCES_LIMIT) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number from 1 to ${MAX_NONCES_LIMIT}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -230,5 +277,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     openConsumers: c.SIGNET_OPEN_CONSUMERS,
     dynamicRegistration: c.SIGNET_DYNAMIC_REGISTRATION,
     upstream: c.SIGNET_UPSTREAM,
+    sqliteBusyTimeoutMs: c.SIGNET_SQLITE_BUSY_TIMEOUT,
+    shutdownGraceMs: c.SIGNET_SHUTDOWN_GRACE,
+    maxNonces: c.SIGNET_MAX_NONCES,
   };
 }

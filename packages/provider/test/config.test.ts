@@ -32,6 +32,9 @@ describe('loadConfig', () => {
       openConsumers: true,
       dynamicRegistration: true,
       upstream: undefined,
+      sqliteBusyTimeoutMs: 3000,
+      shutdownGraceMs: 10_000,
+      maxNonces: 2_000_000,
     });
   });
 
@@ -48,6 +51,9 @@ describe('loadConfig', () => {
         SIGNET_OPEN_CONSUMERS: 'false',
         SIGNET_DYNAMIC_REGISTRATION: 'no',
         SIGNET_UPSTREAM: 'http://127.0.0.1:3000',
+        SIGNET_SQLITE_BUSY_TIMEOUT: '0.5',
+        SIGNET_SHUTDOWN_GRACE: '30',
+        SIGNET_MAX_NONCES: '100000',
       }),
       {
         port: 9000,
@@ -60,8 +66,28 @@ describe('loadConfig', () => {
         openConsumers: false,
         dynamicRegistration: false,
         upstream: 'http://127.0.0.1:3000',
+        sqliteBusyTimeoutMs: 500,
+        shutdownGraceMs: 30_000,
+        maxNonces: 100_000,
       },
     );
+  });
+
+  it('refuses durations and nonce bounds that cannot work', () => {
+    for (const [name, value] of [
+      ['SIGNET_SQLITE_BUSY_TIMEOUT', '0'],
+      ['SIGNET_SQLITE_BUSY_TIMEOUT', '-1'],
+      ['SIGNET_SHUTDOWN_GRACE', 'soon'],
+      ['SIGNET_MAX_NONCES', '0'],
+      ['SIGNET_MAX_NONCES', '1e6'],
+      ['SIGNET_MAX_NONCES', '20000000'],
+    ] as const) {
+      assert.throws(
+        () => load({ [name]: value }),
+        (e: unknown) => e instanceof ProviderError && e.message.includes(name),
+        `${name}=${value}`,
+      );
+    }
   });
 
   it('derives the public URL from HOST and PORT, with brackets for IPv6', () => {

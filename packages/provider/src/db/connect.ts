@@ -1,11 +1,12 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { ProviderError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, Dialect } from './schema.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, ResilientSqliteDialect, sqliteUnavailable } from './sqlite.js';
 
 /** An open database and what the stores need to know about it. */
 export interface OpenDatabase {
@@ -17,13 +18,22 @@ export interface OpenDatabase {
 
 const INT8_OID = 20;
 
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /** SQLite: how long a statement waits for another process's lock before a 503. */
+  readonly busyTimeoutMs?: number | undefined;
+}
+
 /**
  * Opens the database of `config`: a better-sqlite3 file (its folder is created) or a pg pool.
  * Does not migrate; see {@link migrateToLatest}.
  *
  * @example const { db, dialect, close } = await openDatabase(config.database);
  */
-export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions = {},
+): Promise<OpenDatabase> {
   if (config.kind === 'sqlite') {
     if (config.path !== ':memory:') {
       // Password hashes and encrypted secrets are nobody else's business: a private folder
@@ -31,13 +41,22 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
       mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
       closeSync(openSync(config.path, 'a', 0o600));
     }
-    const sqlite = new BetterSqlite3(config.path);
-    // WAL lets the CLI read and write while the server holds the file open; busy_timeout
-    // makes a second writer wait for the lock instead of failing at once.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // better-sqlite3's own wait for a lock (5 s by default) would block the event loop: the
+    // dialect's driver waits on timers instead, for `busyTimeoutMs`.
+    const sqlite = new BetterSqlite3(config.path, { timeout: 0 });
+    try {
+      // WAL lets the CLI read and write while the server holds the file open. NORMAL: a
+      // commit is in the operating system's hands when it returns (a crash of the process
+      // loses nothing; a power cut may lose the last commits, never the file).
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+    } catch (e) {
+      sqlite.close();
+      throw sqliteUnavailable(e) ?? e;
+    }
+    const db = new Kysely<Database>({
+      dialect: new ResilientSqliteDialect(sqlite, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
+    });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   // Loaded only for PostgreSQL: the CLI on the SQLite default starts faster without it.

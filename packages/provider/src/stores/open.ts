@@ -29,7 +29,8 @@ export async function openStore(
   options: { readonly now?: () => number } = {},
 ): Promise<OpenStore> {
   const masterKey = loadMasterKey(config.secretKey, config.dataDir);
-  const { db, dialect, close: closeDb } = await openDatabase(config.database);
+  const busyTimeoutMs = config.sqliteBusyTimeoutMs;
+  const { db, dialect, close: closeDb } = await openDatabase(config.database, { busyTimeoutMs });
   let nonces: RedisNonceStore | undefined;
   try {
     const migrated = await migrateToLatest(db, dialect);
