@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { CachedStore, type NonceTable, WriteBehindNonces } from './stores/cache.js';
+import { CachedStore, DurableNonces, type NonceTable } from './stores/cache.js';
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
+import { Metrics } from './web/metrics.js';
 import type { LoginLimits } from './web/pages.js';
 import { RedisFailureLimiter } from './web/rate_limit.js';
 
@@ -13,14 +16,15 @@ import { RedisFailureLimiter } from './web/rate_limit.js';
 export interface Provider {
   readonly app: FastifyInstance;
   readonly storage: OpenStore;
-  /** Stops the app, flushes nonces and closes the database. */
+  /** Stops the app, waits for nonce commits under way and closes the database. */
   close(): Promise<void>;
 }
 
 /**
  * Opens storage and builds the app as `config` says. The protocol endpoints read through
  * caches: consumers and access tokens from memory (invalidated by the change feed), and, on
- * SQLite without Redis, nonces from memory written behind to the database.
+ * SQLite without Redis, nonces checked in memory and committed to the database before the
+ * requests they admit are answered.
  */
 export async function openProvider(
   config: Config,
@@ -36,9 +40,11 @@ export async function openProvider(
   // instances share nonces through the database (or Redis, which the store already uses).
   const nonces =
     config.database.kind === 'sqlite' && config.redisUrl === undefined
-      ? await WriteBehindNonces.open(sqlNonceTable(sql), now)
+      ? await DurableNonces.open(sqlNonceTable(sql), { now, max: config.maxNonces })
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
+  const metrics = new Metrics();
+  if (nonces !== undefined) countNonces(metrics, nonces);
   // Several instances share Redis; their login limits must too.
   const redis = config.redisUrl === undefined ? undefined : await redisLimits(config.redisUrl);
   const app = await buildApp({
@@ -46,6 +52,7 @@ export async function openProvider(
     storage,
     oauthStore: cached,
     onRevoke: () => cached.invalidate(),
+    metrics,
     ...(redis !== undefined && { loginLimits: redis.limits }),
     logger: options.logger,
     now,
@@ -86,12 +93,38 @@ async function redisLimits(url: string): Promise<{ limits: LoginLimits; close():
   };
 }
 
-// Expired batches are deleted about once a minute, by the flush that notices.
+/** The nonce store's size and refusals in `/metrics`. */
+function countNonces(metrics: Metrics, nonces: DurableNonces): void {
+  new Gauge({
+    name: 'signet_nonces',
+    help: 'Nonces kept in memory to refuse replays (bounded by SIGNET_MAX_NONCES).',
+    registers: [metrics.registry],
+    collect() {
+      this.set(nonces.size);
+    },
+  });
+  let counted = 0;
+  const refused = new Counter({
+    name: 'signet_nonces_refused_total',
+    help: 'Requests answered 503 because SIGNET_MAX_NONCES nonces were in the replay window.',
+    registers: [metrics.registry],
+    collect() {
+      refused.inc(nonces.refused - counted);
+      counted = nonces.refused;
+    },
+  });
+}
+
+// Expired batches are deleted about once a minute, by a commit that notices.
 const PRUNE_EVERY_MS = 60_000;
 
+const INSERT_BATCH = 'insert into nonce_batches (keys, expires_at) values (?, ?)';
+
 /**
- * The write-behind nonce store's table: one row per flush, its keys as 16-byte hashes end to
- * end, with the batch's latest expiry. One insert every 200 ms, whatever the request rate.
+ * The nonce store's table: one row per group commit, its keys as 16-byte hashes end to end,
+ * with the batch's latest expiry. One insert per turn of the event loop that admitted
+ * requests, whatever their number. SQLite runs in WAL mode with `synchronous = NORMAL`: when
+ * the insert returns, the commit is in the write-ahead log, in the operating system's hands.
  */
 function sqlNonceTable(sql: SqlStore): NonceTable {
   let lastPrune = 0;
@@ -118,10 +151,16 @@ function sqlNonceTable(sql: SqlStore): NonceTable {
         keys.write(key, i * 16, 16, 'latin1');
         if (expires > expiresAt) expiresAt = expires;
       });
-      await sql.db.insertInto('nonce_batches').values({ keys, expires_at: expiresAt }).execute();
+      // Compiled once: this runs for most requests.
+      await sql.db.executeQuery(CompiledQuery.raw(INSERT_BATCH, [keys, expiresAt]));
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
-        await sql.db.deleteFrom('nonce_batches').where('expires_at', '<=', now).execute();
+        // Housekeeping: its failure must not fail the requests whose nonces are stored.
+        await sql.db
+          .deleteFrom('nonce_batches')
+          .where('expires_at', '<=', now)
+          .execute()
+          .catch(() => undefined);
       }
     },
   };

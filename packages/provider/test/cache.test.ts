@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret_box.js';
 import { openDatabase } from '../src/db/connect.js';
 import { openProvider, type Provider } from '../src/provider.js';
-import { WriteBehindNonces } from '../src/stores/cache.js';
+import { DurableNonces } from '../src/stores/cache.js';
 import { nonceKey } from '../src/stores/nonces.js';
 import { SqlStore } from '../src/stores/sql.js';
 import { pgSchema, tempDir } from './helpers.js';
@@ -211,12 +211,12 @@ for (const [name, makeSetup] of [
   });
 }
 
-describe('write-behind nonces', () => {
+describe('durable nonces', () => {
   const use = { consumerKey: 'ck', token: 'tk', timestamp: '1700000000', nonce: 'abc' };
 
   it('keys are the 16 bytes the table has always stored: the start of the SHA-256', () => {
     // Batches written before an upgrade must still refuse replays after the restart.
-    const key = WriteBehindNonces.keyOf(use);
+    const key = DurableNonces.keyOf(use);
     assert.equal(key.length, 16);
     assert.equal(Buffer.from(key, 'latin1').toString('hex'), nonceKey(use).slice(0, 32));
   });
@@ -228,13 +228,13 @@ describe('write-behind nonces', () => {
       load: async () => saved.filter(([, e]) => e > now),
       save: async (batch: readonly (readonly [string, number])[]) => void saved.push(...batch),
     };
-    const first = await WriteBehindNonces.open(table, () => now, 60_000);
+    const first = await DurableNonces.open(table, { now: () => now });
     assert.equal(await first.useNonce(use, now + 10_000), true);
     assert.equal(await first.useNonce(use, now + 10_000), false);
     await first.close();
     assert.equal(saved.length, 1);
 
-    const second = await WriteBehindNonces.open(table, () => now, 60_000);
+    const second = await DurableNonces.open(table, { now: () => now });
     assert.equal(await second.useNonce(use, now + 10_000), false, 'refused after a restart');
     const other = { ...use, nonce: 'def' };
     assert.equal(await second.useNonce(other, now + 20_000), true);
