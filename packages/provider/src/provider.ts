@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { CachedStore, DurableNonces, type NonceTable } from './stores/cache.js';
+import { CachedStore, type ChangeFeed, DurableNonces, type NonceTable } from './stores/cache.js';
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
 import type { SqlStore } from './stores/sql.js';
@@ -40,7 +40,7 @@ export async function openProvider(
   // instances share nonces through the database (or Redis, which the store already uses).
   const nonces =
     config.database.kind === 'sqlite' && config.redisUrl === undefined
-      ? await DurableNonces.open(sqlNonceTable(sql), { now, max: config.maxNonces })
+      ? await DurableNonces.open(sqlNonceTable(sql, feed), { now, max: config.maxNonces })
       : undefined;
   const cached = new CachedStore(sql, feed, nonces);
   const metrics = new Metrics();
@@ -126,7 +126,7 @@ const INSERT_BATCH = 'insert into nonce_batches (keys, expires_at) values (?, ?)
  * requests, whatever their number. SQLite runs in WAL mode with `synchronous = NORMAL`: when
  * the insert returns, the commit is in the write-ahead log, in the operating system's hands.
  */
-function sqlNonceTable(sql: SqlStore): NonceTable {
+function sqlNonceTable(sql: SqlStore, feed: ChangeFeed): NonceTable {
   let lastPrune = 0;
   return {
     async load(now) {
@@ -151,8 +151,11 @@ function sqlNonceTable(sql: SqlStore): NonceTable {
         keys.write(key, i * 16, 16, 'latin1');
         if (expires > expiresAt) expiresAt = expires;
       });
+      // A nonce changes nothing the caches hold: without this, each commit would empty them.
+      const mark = feed.beforeOwnCommit?.();
       // Compiled once: this runs for most requests.
       await sql.db.executeQuery(CompiledQuery.raw(INSERT_BATCH, [keys, expiresAt]));
+      feed.afterOwnCommit?.(mark);
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
         // Housekeeping: its failure must not fail the requests whose nonces are stored.

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signRequest } from '@signet/core';
+import { isStoreUnavailable } from '@signet/server';
 import { loadConfig } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret_box.js';
 import { openDatabase } from '../src/db/connect.js';
@@ -243,5 +244,38 @@ describe('durable nonces', () => {
     assert.equal(await second.useNonce(use, now + 10_000), true);
     assert.equal(await second.useNonce(other, now + 5_000), false);
     await second.close();
+  });
+
+  it('answers only once the nonce is saved, and a failed save refuses with 503 and keeps nothing', async () => {
+    const saved: string[] = [];
+    let fail = true;
+    const table = {
+      load: async () => [],
+      save: async (batch: readonly (readonly [string, number])[]) => {
+        if (fail) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+        saved.push(...batch.map(([k]) => k));
+      },
+    };
+    const nonces = await DurableNonces.open(table);
+    const expires = Date.now() + 60_000;
+    const failed = await nonces.useNonce(use, expires).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isStoreUnavailable(failed), String(failed));
+    fail = false;
+    // The same request again, twice at once: admitted once, and only after the commit.
+    const [a, b] = await Promise.all([
+      nonces.useNonce(use, expires).then((ok) => [ok, saved.length] as const),
+      nonces.useNonce(use, expires).then((ok) => [ok, saved.length] as const),
+    ]);
+    assert.deepEqual(
+      [a, b],
+      [
+        [true, 1],
+        [false, 0],
+      ],
+    );
+    await nonces.close();
   });
 });

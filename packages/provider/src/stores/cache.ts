@@ -20,6 +20,13 @@ export interface ChangeFeed {
    * LISTEN/NOTIFY.
    */
   changed(): boolean;
+  /**
+   * Around a commit of this process that changes nothing cached (a nonce): call before, and
+   * pass what it returns after, so that the commit alone does not count as a change. A
+   * change from elsewhere, before or meanwhile, still counts.
+   */
+  beforeOwnCommit?(): unknown;
+  afterOwnCommit?(mark: unknown): void;
   close(): Promise<void>;
 }
 
@@ -159,13 +166,10 @@ export interface DurableNoncesOptions {
   readonly now?: () => number;
   /**
    * Nonces kept at most (`SIGNET_MAX_NONCES`); past it new requests get 503 until older ones
-   * expire. Memory is about {@link NONCE_BYTES} bytes a nonce.
+   * expire. Memory is about 110 bytes a nonce (the provider bench prints it).
    */
   readonly max?: number;
 }
-
-/** Memory per nonce in {@link DurableNonces}, as measured by the bench (`nonce-memory`). */
-export const NONCE_BYTES = 120;
 
 /** How often expired nonces are dropped from memory. */
 const SWEEP_EVERY_MS = 5000;
