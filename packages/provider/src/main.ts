@@ -2,7 +2,6 @@
 // `npm start`: the provider with the configuration of the environment (DESIGN.md).
 import { pino } from 'pino';
 import { loadConfig } from './config.js';
-import { type DatabaseLock, lockDatabase } from './db/lock.js';
 import { ProviderError } from './errors.js';
 import { openProvider } from './provider.js';
 
@@ -30,20 +29,14 @@ const logger = pino(
 /** Exit status when another provider holds the SQLite database (EX_TEMPFAIL). */
 const EXIT_LOCKED = 75;
 
-let lock: DatabaseLock | undefined;
-
 function exit(code: number): never {
-  lock?.release();
   destination.flushSync();
   process.exit(code);
 }
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  // Before anything touches the database (migrations included).
-  if (config.database.kind === 'sqlite' && config.database.path !== ':memory:') {
-    lock = lockDatabase(config.database.path);
-  }
+  // On SQLite, this takes the database's lock file (ERR_LOCKED when another provider has it).
   const { app, storage, close } = await openProvider(config, { logger });
   if (storage.migrated.length > 0) {
     logger.info({ migrations: storage.migrated }, 'database migrated');

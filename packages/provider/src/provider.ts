@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { lockDatabase } from './db/lock.js';
 import { CachedStore, type ChangeFeed, DurableNonces, type NonceTable } from './stores/cache.js';
 import { changeFeedFor } from './stores/change_feed.js';
 import { type OpenStore, openStore } from './stores/open.js';
@@ -29,6 +30,33 @@ export interface Provider {
 export async function openProvider(
   config: Config,
   options: { readonly logger?: Logger | undefined; readonly now?: () => number } = {},
+): Promise<Provider> {
+  // One provider per SQLite file: nonces are checked in its memory. Before the migrations.
+  const lock =
+    config.database.kind === 'sqlite' && config.database.path !== ':memory:'
+      ? lockDatabase(config.database.path)
+      : undefined;
+  try {
+    const provider = await open(config, options);
+    return {
+      ...provider,
+      async close() {
+        try {
+          await provider.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+}
+
+async function open(
+  config: Config,
+  options: { readonly logger?: Logger | undefined; readonly now?: () => number },
 ): Promise<Provider> {
   const now = options.now ?? Date.now;
   const storage = await openStore(config, { now });

@@ -15,6 +15,7 @@ import { signRequest } from '@signet/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { ProviderError } from '../src/errors.js';
+import { openProvider } from '../src/provider.js';
 import { reviewToken } from '../src/review.js';
 import { openStore } from '../src/stores/open.js';
 import { tempDir } from './helpers.js';
@@ -409,6 +410,28 @@ describe('SQLite disk full (a tmpfs of its own)', () => {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('one provider per SQLite file, in one process too', () => {
+  it('openProvider on a file another provider serves fails with ERR_LOCKED, and works once it closed', async () => {
+    const { dir, remove } = tempDir('locked');
+    try {
+      const config = loadConfig(envFor(join(dir, 'signet.db')));
+      const first = await openProvider(config);
+      try {
+        await assert.rejects(
+          openProvider(config),
+          (e: unknown) => e instanceof ProviderError && e.code === 'ERR_LOCKED',
+        );
+      } finally {
+        await first.close();
+      }
+      const again = await openProvider(config);
+      await again.close();
+    } finally {
+      remove();
     }
   });
 });
