@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -237,6 +237,11 @@ describe('SQLite faults, provider as a process', () => {
     const code = await Promise.race([second.exited, sleep(15_000).then(() => 'still running')]);
     assert.equal(code, 75, `the second provider: ${second.output()}`);
     assert.match(second.output(), /Another Signet provider is running on .*signet\.db/);
+    // The same file under another name.
+    const link = join(tmp.dir, 'twice-link.db');
+    symlinkSync(join(tmp.dir, 'twice', 'signet.db'), link);
+    const aliased = track(spawnProvider({ ...env, SIGNET_DATABASE_URL: `sqlite:${link}` }, 0));
+    assert.equal(await aliased.exited, 75, `through a symbolic link: ${aliased.output()}`);
     assert.equal((await fetch(`${first.base}/healthz`)).status, 200, 'the first one still serves');
 
     first.proc.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ProviderError } from '../errors.js';
@@ -25,10 +25,13 @@ export interface DatabaseLock {
  * @example const lock = lockDatabase('/srv/signet/data/signet.db'); ... lock.release();
  */
 export function lockDatabase(path: string): DatabaseLock {
-  const lockPath = `${path}.lock`;
+  let lockPath = `${path}.lock`;
   let db: BetterSqlite3.Database | undefined;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+    // Beside the file itself: a symbolic link to the database is the same database.
+    lockPath = `${realpathSync(path)}.lock`;
     db = new BetterSqlite3(lockPath, { timeout: 0 });
     db.pragma('journal_mode = MEMORY');
     db.pragma('locking_mode = EXCLUSIVE');
