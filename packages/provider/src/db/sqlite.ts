@@ -16,6 +16,9 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 3000;
  * The {@link StoreUnavailableError} a SQLite failure stands for, or `undefined` when it is not
  * about the database's availability (a constraint, a bug). Safe one-line messages: the
  * client sees them.
+ *
+ * @example
+ * catch (e) { throw sqliteUnavailable(e) ?? e; }
  */
 export function sqliteUnavailable(error: unknown): StoreUnavailableError | undefined {
   const code = (error as { code?: unknown } | null)?.code;

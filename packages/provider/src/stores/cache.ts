@@ -191,6 +191,10 @@ interface Batch {
  * one commit waits (for a lock), the next batch grows. A failed commit forgets its nonces
  * and fails their requests with the store's {@link StoreUnavailableError} (503): a request
  * is never admitted on a nonce that is not stored.
+ *
+ * @example
+ * const nonces = await DurableNonces.open(table, { max: config.maxNonces });
+ * if (!(await nonces.useNonce(use, expiresAt))) refuseAsReplay();
  */
 export class DurableNonces implements NonceStore {
   // Every remembered key, and the same keys grouped by the second their memory ends (the
