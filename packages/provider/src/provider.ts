@@ -147,6 +147,12 @@ function countNonces(metrics: Metrics, nonces: DurableNonces): void {
 const PRUNE_EVERY_MS = 60_000;
 
 const INSERT_BATCH = 'insert into nonce_batches (keys, expires_at) values (?, ?)';
+// Batches come in time order, so the expired ones are those before the first one that is
+// not (a batch with a later clock's expiry may keep a few after it a little longer). No
+// index: the walk stops at the first live batch, after the rows it deletes anyway.
+const PRUNE_BATCHES = `delete from nonce_batches where rowid < coalesce(
+  (select rowid from nonce_batches where expires_at > ? order by rowid limit 1),
+  (select max(rowid) from nonce_batches) + 1)`;
 
 /**
  * The nonce store's table: one row per group commit, its keys as 16-byte hashes end to end,
@@ -187,11 +193,7 @@ function sqlNonceTable(sql: SqlStore, feed: ChangeFeed): NonceTable {
       if (now - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = now;
         // Housekeeping: its failure must not fail the requests whose nonces are stored.
-        await sql.db
-          .deleteFrom('nonce_batches')
-          .where('expires_at', '<=', now)
-          .execute()
-          .catch(() => undefined);
+        await sql.db.executeQuery(CompiledQuery.raw(PRUNE_BATCHES, [now])).catch(() => undefined);
       }
     },
   };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signRequest } from '@signet/core';
 import { isStoreUnavailable } from '@signet/server';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret_box.js';
 import { openDatabase } from '../src/db/connect.js';
@@ -15,6 +16,14 @@ import { DurableNonces } from '../src/stores/cache.js';
 import { nonceKey } from '../src/stores/nonces.js';
 import { SqlStore } from '../src/stores/sql.js';
 import { pgSchema, tempDir } from './helpers.js';
+import {
+  call as fetchAnswer,
+  grantAccess,
+  seed,
+  signed,
+  signedCall,
+  startProvider,
+} from './http_harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64url');
 
@@ -211,6 +220,42 @@ for (const [name, makeSetup] of [
     });
   });
 }
+
+describe('durable nonces on SQLite', () => {
+  it('expired batches are deleted, live ones kept, without an index', async () => {
+    let clock = Date.now();
+    const r = await startProvider({ now: () => clock });
+    try {
+      await seed(r.store);
+      const consumer = await r.store.createConsumer({ name: 'prune' });
+      const creds = await grantAccess(r, consumer, 'READ_PUBLIC', { clock: () => clock });
+      const whoami = () => signedCall(`${r.base}/api/1.0/whoami`, creds, { clock: () => clock });
+      for (let i = 0; i < 5; i++) assert.equal((await whoami()).status, 200);
+      const count = async () =>
+        Number(
+          (
+            await r.store.db
+              .selectFrom('nonce_batches')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.ok((await count()) >= 5);
+      const indexes = await sql<{ name: string }>`pragma index_list(nonce_batches)`.execute(
+        r.store.db,
+      );
+      assert.deepEqual(indexes.rows, []);
+      // Past the window and the prune interval: the next commit deletes what expired.
+      clock += 700_000;
+      const last = signed(`${r.base}/api/1.0/whoami`, creds, { clock: () => clock });
+      assert.equal((await fetchAnswer(last.url, last.init)).status, 200);
+      assert.equal(await count(), 1);
+      assert.equal((await fetchAnswer(last.url, last.init)).status, 401, 'the live one is kept');
+    } finally {
+      await r.close();
+    }
+  });
+});
 
 describe('durable nonces', () => {
   const use = { consumerKey: 'ck', token: 'tk', timestamp: '1700000000', nonce: 'abc' };

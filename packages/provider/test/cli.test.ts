@@ -78,7 +78,12 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
 
   before(async () => {
     assert.deepEqual(await json(['migrate']), {
-      migrated: ['0001_initial', '0002_change_notify', '0003_nonce_batches'],
+      migrated: [
+        '0001_initial',
+        '0002_change_notify',
+        '0003_nonce_batches',
+        '0004_sqlite_nonce_batches_unindexed',
+      ],
     });
   });
 
