@@ -17,6 +17,8 @@
 //   --load-rate <n>        fixed req/s instead of saturation (diagnostic: CPU per request at
 //                          equal load; the ratios are then meaningless)
 //   --provider-cpu-prof <dir>  run the provider under `node --cpu-prof`, profiles into <dir>
+//   SIGNET_BENCH_BASELINE_DIST=<dir>  also run a second build (its `.../dist/src/`) side by
+//                          side, as case provider.whoami-signed-baseline: a change's cost
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -14,16 +14,19 @@
 // outside 2xx, any socket error or timeout fails the section: a refused request is not a
 // fast one.
 
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { FromLoader, LoadJob, LoadResult, SigningCredentials } from './load/messages.js';
 import { Children, messageFrom } from './load/processes.js';
 import {
+  BASELINE_DIST,
   BENCH_PERMISSION,
   BENCH_USER,
+  PROVIDER_DIST,
   type RunningProvider,
   startProvider,
 } from './load/provider_process.js';
@@ -144,6 +147,26 @@ async function startServer(
   return { child, origin: `http://127.0.0.1:${port}` };
 }
 
+/** Nonces kept in memory for the measure of their cost. */
+const NONCE_SAMPLE = 1_000_000;
+
+/**
+ * Memory per remembered nonce in the provider's SQLite nonce store (`SIGNET_MAX_NONCES`
+ * times this is what the bound costs), measured in a process of its own.
+ */
+async function nonceBytes(): Promise<number | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', here('nonce_memory.js'), PROVIDER_DIST, String(NONCE_SAMPLE)],
+      { timeout: 120_000 },
+    );
+    return (JSON.parse(stdout) as { bytesPerNonce: number }).bytesPerNonce;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time (user + system) of a process so far, in µs; undefined where /proc is missing. */
 function cpuUsOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -241,6 +264,13 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
   try {
     options.log('  starting the provider (SQLite in a temporary folder) and getting a token');
     provider = await startProvider(dir, children, load.providerNodeArgs);
+    let baseline: RunningProvider | undefined;
+    if (BASELINE_DIST !== undefined) {
+      options.log(`  starting the baseline provider from ${BASELINE_DIST}`);
+      const baselineDir = join(dir, 'baseline');
+      mkdirSync(baselineDir);
+      baseline = await startProvider(baselineDir, children, [], BASELINE_DIST);
+    }
     const credentials = provider.credentials;
     const peerCredentials: PeerCredentials = {
       ...credentials,
@@ -265,6 +295,19 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
         signing: credentials,
         pid: provider.child.pid,
       },
+      ...(baseline === undefined
+        ? []
+        : [
+            {
+              id: 'provider.whoami-signed-baseline',
+              subject: '@signet/provider (baseline)',
+              task: 'GET /api/1.0/whoami',
+              measures: `the same as provider.whoami-signed, on the build in ${BASELINE_DIST}`,
+              url: baseline.origin + WHOAMI,
+              signing: baseline.credentials,
+              pid: baseline.child.pid,
+            },
+          ]),
       {
         id: 'provider.healthz',
         subject: '@signet/provider',
@@ -403,6 +446,16 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
       ),
     ];
 
+    // No target: how much a change costs or gains.
+    const thisBuild = rate('provider.whoami-signed');
+    const baselineBuild = rate('provider.whoami-signed-baseline');
+    if (thisBuild !== undefined && baselineBuild !== undefined) {
+      ratios.push({
+        name: 'signed whoami: this build / baseline',
+        value: thisBuild / baselineBuild,
+      });
+    }
+
     const latency = cases.map((c) => {
       const rs = results.get(c.id)!;
       return `${c.id} ${median(rs.map((r) => r.latencyP50Ms))}/${median(rs.map((r) => r.latencyP99Ms))}`;
@@ -414,6 +467,7 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
       return `${c.id} ${known.length === server.length ? us(median(known)) : '?'} / ${us(median(rs.map((r) => r.generatorCpuUsPerRequest)))}`;
     });
     const live = [...results.values()].flat().reduce((n, r) => n + r.signedLive, 0);
+    const perNonce = await nonceBytes();
     const notes = [
       `autocannon in a child process; ${load.connections} connections, pipelining ${load.pipelining}, ` +
         (load.rate === undefined
@@ -425,6 +479,7 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
       'provider: packages/provider/dist/src/main.js as `npm start` runs it, SQLite in a fresh temporary folder, SIGNET_LOG_LEVEL=info (one JSON line per request, to a file); token from /oauth/request_token, `signet-provider token review`, /oauth/access_token',
       `median latency p50/p99 in ms: ${latency.join('; ')}`,
       `median CPU time per request, server process / load generator (from /proc and process.cpuUsage; steadier than req/s on a busy machine): ${cpu.join('; ')}`,
+      `nonce memory (SQLite, DurableNonces): ${perNonce === undefined ? '?' : Math.round(perNonce)} bytes per nonce (${NONCE_SAMPLE} nonces, heap + external after gc); SIGNET_MAX_NONCES (default 2,000,000) times this bounds it`,
       ...(signedRuns.length > 0
         ? [
             `every request answered 200; the provider's /metrics counted ${counted} signed calls, the generator saw ${answered} answers`,

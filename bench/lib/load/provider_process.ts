@@ -17,12 +17,13 @@ const run = promisify(execFile);
 
 // `SIGNET_BENCH_PROVIDER_DIST` points at another build of the provider (`.../dist/src/`), to
 // compare two builds with the same load; `SIGNET_BENCH_PROVIDER_LOG_LEVEL` overrides `info`.
-const PROVIDER_DIST =
+export const PROVIDER_DIST =
   process.env['SIGNET_BENCH_PROVIDER_DIST'] ??
   fileURLToPath(new URL('../../../../packages/provider/dist/src/', import.meta.url));
+// `SIGNET_BENCH_BASELINE_DIST`, when set, is a second build run side by side with the first
+// (case `provider.whoami-signed-baseline`), to compare a change in one run.
+export const BASELINE_DIST = process.env['SIGNET_BENCH_BASELINE_DIST'];
 const LOG_LEVEL = process.env['SIGNET_BENCH_PROVIDER_LOG_LEVEL'] ?? 'info';
-const MAIN = join(PROVIDER_DIST, 'main.js');
-const CLI = join(PROVIDER_DIST, 'cli.js');
 
 /** The person and permission the bench's access token is granted for. */
 export const BENCH_USER = 'bench';
@@ -65,7 +66,11 @@ function providerEnv(dir: string, port: number): NodeJS.ProcessEnv {
   };
 }
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
+async function cli(
+  CLI: string,
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<Record<string, unknown>> {
   const { stdout } = await run(process.execPath, [CLI, ...args, '--json'], { env });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
@@ -108,7 +113,10 @@ export async function startProvider(
   dir: string,
   children: Children,
   nodeArgs: readonly string[] = [],
+  dist: string = PROVIDER_DIST,
 ): Promise<RunningProvider> {
+  const MAIN = join(dist, 'main.js');
+  const CLI = join(dist, 'cli.js');
   if (!existsSync(MAIN) || !existsSync(CLI)) {
     throw new Error(`bench: ${MAIN} is missing; build first (npx tsc -b)`);
   }
@@ -116,8 +124,8 @@ export async function startProvider(
   const env = providerEnv(dir, port);
   const origin = `http://127.0.0.1:${port}`;
 
-  await cli(env, 'user', 'add', BENCH_USER, '--display-name', 'Bench');
-  const consumer = await cli(env, 'consumer', 'add', 'signet-bench');
+  await cli(CLI, env, 'user', 'add', BENCH_USER, '--display-name', 'Bench');
+  const consumer = await cli(CLI, env, 'consumer', 'add', 'signet-bench');
   const consumerKey = field(consumer, 'key');
   const consumerSecret = field(consumer, 'secret');
 
@@ -139,6 +147,7 @@ export async function startProvider(
   const requestToken = field(request, 'oauth_token');
   const requestSecret = field(request, 'oauth_token_secret');
   const review = await cli(
+    CLI,
     env,
     'token',
     'review',

@@ -48,6 +48,12 @@ export interface Config {
   readonly registrationLimit: RateLimit | undefined;
   /** `SIGNET_OPEN_CONSUMER_LIMIT`: new open consumers per client address; none if off. */
   readonly openConsumerLimit: RateLimit | undefined;
+  /** `SIGNET_SQLITE_BUSY_TIMEOUT` in ms: how long a write waits for another process's lock. */
+  readonly sqliteBusyTimeoutMs: number;
+  /** `SIGNET_SHUTDOWN_GRACE` in ms: how long a stop waits for requests under way. */
+  readonly shutdownGraceMs: number;
+  /** `SIGNET_MAX_NONCES`: nonces kept in memory (SQLite) before new requests get 503. */
+  readonly maxNonces: number;
 }
 
 /** So many per window. */
@@ -123,6 +129,30 @@ function httpUrl(value: string, ctx: z.RefinementCtx, what: string): URL | typeo
   }
   return url;
 }
+
+/** Seconds, as a number of milliseconds: `0.5` is 500. */
+const seconds = (fallback: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback * 1000;
+      const n = Number(value.trim());
+      if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0) || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number of seconds above 0 and at most ${max}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return Math.round(n * 1000);
+    });
+
+/**
+ * Above V8's limit on the entries of one `Set` (2^24), the nonce store would throw; the
+ * bound keeps well below it.
+ */
+export const MAX_NONCES_LIMIT = 15_000_000;
 
 const millis = (fallback: number) =>
   z
@@ -322,6 +352,23 @@ const schema = z.object({
     }),
   SIGNET_REGISTRATION_LIMIT: rate('20/hour'),
   SIGNET_OPEN_CONSUMER_LIMIT: rate('60/hour'),
+  SIGNET_SQLITE_BUSY_TIMEOUT: seconds(3, 600),
+  SIGNET_SHUTDOWN_GRACE: seconds(10, 3600),
+  SIGNET_MAX_NONCES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return 2_000_000;
+      const n = Number(value.trim());
+      if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_NONCES_LIMIT) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number from 1 to ${MAX_NONCES_LIMIT}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });
 
 const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -381,5 +428,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
     trustProxy: c.SIGNET_TRUST_PROXY,
     registrationLimit: c.SIGNET_REGISTRATION_LIMIT,
     openConsumerLimit: c.SIGNET_OPEN_CONSUMER_LIMIT,
+    sqliteBusyTimeoutMs: c.SIGNET_SQLITE_BUSY_TIMEOUT,
+    shutdownGraceMs: c.SIGNET_SHUTDOWN_GRACE,
+    maxNonces: c.SIGNET_MAX_NONCES,
   };
 }

@@ -4,6 +4,8 @@ export type ProviderErrorCode =
   | 'ERR_CONFIG'
   /** The database cannot be opened or migrated. */
   | 'ERR_DATABASE'
+  /** Another provider process serves the same SQLite database. */
+  | 'ERR_LOCKED'
   /** The key that encrypts secrets at rest is missing, unreadable or unsafe. */
   | 'ERR_SECRET_KEY'
   /** A stored secret does not decrypt under the configured key (wrong key or tampering). */

@@ -26,6 +26,9 @@ const logger = pino(
   destination,
 );
 
+/** Exit status when another provider holds the SQLite database (EX_TEMPFAIL). */
+const EXIT_LOCKED = 75;
+
 function exit(code: number): never {
   destination.flushSync();
   process.exit(code);
@@ -33,13 +36,36 @@ function exit(code: number): never {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // On SQLite, this takes the database's lock file (ERR_LOCKED when another provider has it).
   const { app, storage, close } = await openProvider(config, { logger });
   if (storage.migrated.length > 0) {
     logger.info({ migrations: storage.migrated }, 'database migrated');
   }
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    await close();
+    // Requests under way get the grace period to finish; then their connections are cut
+    // (a client that never finishes its request must not hold the stop for ever).
+    const grace = setTimeout(() => {
+      logger.warn(
+        { graceMs: config.shutdownGraceMs },
+        'grace period over: closing the connections still open',
+      );
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    // Past this, something hangs that cutting connections did not end: stop regardless.
+    // Nothing is lost: every admitted nonce is committed before its request is answered.
+    const backstop = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      exit(1);
+    }, config.shutdownGraceMs + 10_000);
+    try {
+      await close();
+    } catch (e) {
+      logger.error({ err: e }, 'shutdown failed');
+      exit(1);
+    }
+    clearTimeout(grace);
+    clearTimeout(backstop);
     exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -54,8 +80,10 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   if (e instanceof ProviderError) {
     logger.fatal({ code: e.code }, e.message);
+    // Also where an operator starting it by hand looks.
+    if (e.code === 'ERR_LOCKED') process.stderr.write(`signet-provider: ${e.message}\n`);
   } else {
     logger.fatal({ err: e }, 'failed to start');
   }
-  exit(1);
+  exit(e instanceof ProviderError && e.code === 'ERR_LOCKED' ? EXIT_LOCKED : 1);
 });

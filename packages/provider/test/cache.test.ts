@@ -6,14 +6,24 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signRequest } from '@signet/core';
+import { isStoreUnavailable } from '@signet/server';
+import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { SecretBox } from '../src/crypto/secret_box.js';
 import { openDatabase } from '../src/db/connect.js';
 import { openProvider, type Provider } from '../src/provider.js';
-import { WriteBehindNonces } from '../src/stores/cache.js';
+import { DurableNonces } from '../src/stores/cache.js';
 import { nonceKey } from '../src/stores/nonces.js';
 import { SqlStore } from '../src/stores/sql.js';
 import { pgSchema, tempDir } from './helpers.js';
+import {
+  call as fetchAnswer,
+  grantAccess,
+  seed,
+  signed,
+  signedCall,
+  startProvider,
+} from './http_harness.js';
 
 const SECRET_KEY = randomBytes(32).toString('base64url');
 
@@ -211,12 +221,48 @@ for (const [name, makeSetup] of [
   });
 }
 
-describe('write-behind nonces', () => {
+describe('durable nonces on SQLite', () => {
+  it('expired batches are deleted, live ones kept, without an index', async () => {
+    let clock = Date.now();
+    const r = await startProvider({ now: () => clock });
+    try {
+      await seed(r.store);
+      const consumer = await r.store.createConsumer({ name: 'prune' });
+      const creds = await grantAccess(r, consumer, 'READ_PUBLIC', { clock: () => clock });
+      const whoami = () => signedCall(`${r.base}/api/1.0/whoami`, creds, { clock: () => clock });
+      for (let i = 0; i < 5; i++) assert.equal((await whoami()).status, 200);
+      const count = async () =>
+        Number(
+          (
+            await r.store.db
+              .selectFrom('nonce_batches')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.ok((await count()) >= 5);
+      const indexes = await sql<{ name: string }>`pragma index_list(nonce_batches)`.execute(
+        r.store.db,
+      );
+      assert.deepEqual(indexes.rows, []);
+      // Past the window and the prune interval: the next commit deletes what expired.
+      clock += 700_000;
+      const last = signed(`${r.base}/api/1.0/whoami`, creds, { clock: () => clock });
+      assert.equal((await fetchAnswer(last.url, last.init)).status, 200);
+      assert.equal(await count(), 1);
+      assert.equal((await fetchAnswer(last.url, last.init)).status, 401, 'the live one is kept');
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('durable nonces', () => {
   const use = { consumerKey: 'ck', token: 'tk', timestamp: '1700000000', nonce: 'abc' };
 
   it('keys are the 16 bytes the table has always stored: the start of the SHA-256', () => {
     // Batches written before an upgrade must still refuse replays after the restart.
-    const key = WriteBehindNonces.keyOf(use);
+    const key = DurableNonces.keyOf(use);
     assert.equal(key.length, 16);
     assert.equal(Buffer.from(key, 'latin1').toString('hex'), nonceKey(use).slice(0, 32));
   });
@@ -228,13 +274,13 @@ describe('write-behind nonces', () => {
       load: async () => saved.filter(([, e]) => e > now),
       save: async (batch: readonly (readonly [string, number])[]) => void saved.push(...batch),
     };
-    const first = await WriteBehindNonces.open(table, () => now, 60_000);
+    const first = await DurableNonces.open(table, { now: () => now });
     assert.equal(await first.useNonce(use, now + 10_000), true);
     assert.equal(await first.useNonce(use, now + 10_000), false);
     await first.close();
     assert.equal(saved.length, 1);
 
-    const second = await WriteBehindNonces.open(table, () => now, 60_000);
+    const second = await DurableNonces.open(table, { now: () => now });
     assert.equal(await second.useNonce(use, now + 10_000), false, 'refused after a restart');
     const other = { ...use, nonce: 'def' };
     assert.equal(await second.useNonce(other, now + 20_000), true);
@@ -243,5 +289,38 @@ describe('write-behind nonces', () => {
     assert.equal(await second.useNonce(use, now + 10_000), true);
     assert.equal(await second.useNonce(other, now + 5_000), false);
     await second.close();
+  });
+
+  it('answers only once the nonce is saved, and a failed save refuses with 503 and keeps nothing', async () => {
+    const saved: string[] = [];
+    let fail = true;
+    const table = {
+      load: async () => [],
+      save: async (batch: readonly (readonly [string, number])[]) => {
+        if (fail) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+        saved.push(...batch.map(([k]) => k));
+      },
+    };
+    const nonces = await DurableNonces.open(table);
+    const expires = Date.now() + 60_000;
+    const failed = await nonces.useNonce(use, expires).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isStoreUnavailable(failed), String(failed));
+    fail = false;
+    // The same request again, twice at once: admitted once, and only after the commit.
+    const [a, b] = await Promise.all([
+      nonces.useNonce(use, expires).then((ok) => [ok, saved.length] as const),
+      nonces.useNonce(use, expires).then((ok) => [ok, saved.length] as const),
+    ]);
+    assert.deepEqual(
+      [a, b],
+      [
+        [true, 1],
+        [false, 0],
+      ],
+    );
+    await nonces.close();
   });
 });

@@ -50,6 +50,35 @@ describe('SQLite change feed', () => {
     assert.equal(feed.changed(), false);
   });
 
+  it("a nonce commit of this process does not count as a change; another connection's still does", () => {
+    const { path, writer } = database('wal');
+    const other = new BetterSqlite3(path);
+    cleanups.unshift(() => other.close());
+    const feed = feedOn(path);
+    assert.equal(feed.changed(), false);
+    const insert = writer.prepare('INSERT INTO t VALUES (?)');
+
+    let mark = feed.beforeOwnCommit();
+    insert.run(1);
+    feed.afterOwnCommit(mark);
+    assert.equal(feed.changed(), false, 'our own commit alone');
+
+    // Another connection commits while ours is under way: it must not be hidden.
+    mark = feed.beforeOwnCommit();
+    other.prepare('INSERT INTO t VALUES (?)').run(2);
+    insert.run(3);
+    feed.afterOwnCommit(mark);
+    assert.equal(feed.changed(), true, 'a commit of another connection meanwhile');
+
+    // ... or before it, unseen yet.
+    other.prepare('INSERT INTO t VALUES (?)').run(4);
+    mark = feed.beforeOwnCommit();
+    insert.run(5);
+    feed.afterOwnCommit(mark);
+    assert.equal(feed.changed(), true, 'a commit of another connection before');
+    assert.equal(feed.changed(), false);
+  });
+
   it('sees a commit after a checkpoint has started the WAL over', () => {
     const { path, writer } = database('wal');
     const feed = feedOn(path);

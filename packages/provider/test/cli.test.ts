@@ -83,6 +83,7 @@ describe('signet-provider CLI (the built binary, on a temporary SQLite file)', (
         '0002_change_notify',
         '0003_nonce_batches',
         '0004_authz_request_token_protocol',
+        '0005_sqlite_nonce_batches_unindexed',
       ],
     });
   });

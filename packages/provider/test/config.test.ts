@@ -39,6 +39,9 @@ describe('loadConfig', () => {
       trustProxy: false,
       registrationLimit: { limit: 20, windowMs: 3_600_000 },
       openConsumerLimit: { limit: 60, windowMs: 3_600_000 },
+      sqliteBusyTimeoutMs: 3000,
+      shutdownGraceMs: 10_000,
+      maxNonces: 2_000_000,
     });
   });
 
@@ -65,6 +68,9 @@ describe('loadConfig', () => {
         SIGNET_TRUST_PROXY: '10.0.0.0/8, ::1',
         SIGNET_REGISTRATION_LIMIT: '5/minute',
         SIGNET_OPEN_CONSUMER_LIMIT: 'off',
+        SIGNET_SQLITE_BUSY_TIMEOUT: '0.5',
+        SIGNET_SHUTDOWN_GRACE: '30',
+        SIGNET_MAX_NONCES: '100000',
       }),
       {
         port: 9000,
@@ -84,6 +90,9 @@ describe('loadConfig', () => {
         trustProxy: ['10.0.0.0/8', '::1'],
         registrationLimit: { limit: 5, windowMs: 60_000 },
         openConsumerLimit: undefined,
+        sqliteBusyTimeoutMs: 500,
+        shutdownGraceMs: 30_000,
+        maxNonces: 100_000,
       },
     );
   });
@@ -112,6 +121,23 @@ describe('loadConfig', () => {
     assert.equal(load({ SIGNET_REGISTRATION_LIMIT: 'off' }).registrationLimit, undefined);
     configError({ SIGNET_REGISTRATION_LIMIT: '5/fortnight' }, 'SIGNET_REGISTRATION_LIMIT');
     configError({ SIGNET_OPEN_CONSUMER_LIMIT: 'lots' }, 'SIGNET_OPEN_CONSUMER_LIMIT');
+  });
+
+  it('refuses durations and nonce bounds that cannot work', () => {
+    for (const [name, value] of [
+      ['SIGNET_SQLITE_BUSY_TIMEOUT', '0'],
+      ['SIGNET_SQLITE_BUSY_TIMEOUT', '-1'],
+      ['SIGNET_SHUTDOWN_GRACE', 'soon'],
+      ['SIGNET_MAX_NONCES', '0'],
+      ['SIGNET_MAX_NONCES', '1e6'],
+      ['SIGNET_MAX_NONCES', '20000000'],
+    ] as const) {
+      assert.throws(
+        () => load({ [name]: value }),
+        (e: unknown) => e instanceof ProviderError && e.message.includes(name),
+        `${name}=${value}`,
+      );
+    }
   });
 
   it('derives the public URL from HOST and PORT, with brackets for IPv6', () => {

@@ -1,10 +1,10 @@
 // @signet/server's store contract suite, against the provider's stores: SqlStore on both
-// databases, and the caches with write-behind nonces that the protocol endpoints read on SQLite.
+// databases, and the caches with durable nonces that the protocol endpoints read on SQLite.
 
 import type { Consumer } from '@signet/server';
 import { storeContract } from '@signet/server/testing';
 import type { Dialect } from '../src/db/schema.js';
-import { CachedStore, WriteBehindNonces } from '../src/stores/cache.js';
+import { CachedStore, DurableNonces } from '../src/stores/cache.js';
 import { noChanges } from '../src/stores/change_feed.js';
 import type { SqlStore } from '../src/stores/sql.js';
 import { openTestStore, type TestStore } from './helpers.js';
@@ -38,16 +38,16 @@ for (const dialect of ['sqlite', 'postgres'] as const satisfies readonly Dialect
 }
 
 // What the protocol endpoints read on SQLite (see openProvider): the caches over the SQL
-// store, with nonces in memory written behind (to a table in memory here; cache.test.ts
-// restarts a provider on the real one).
+// store, with nonces checked in memory and committed (to a table in memory here;
+// cache.test.ts restarts a provider on the real one).
 {
   let opened: TestStore | undefined;
-  let nonces: WriteBehindNonces | undefined;
+  let nonces: DurableNonces | undefined;
   storeContract(
-    'CachedStore with write-behind nonces (sqlite)',
+    'CachedStore with durable nonces (sqlite)',
     async () => {
       opened = await openTestStore('sqlite');
-      nonces = await WriteBehindNonces.open({ load: async () => [], save: async () => {} });
+      nonces = await DurableNonces.open({ load: async () => [], save: async () => {} });
       return new CachedStore(opened.store, noChanges, nonces);
     },
     {

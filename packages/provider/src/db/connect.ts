@@ -1,12 +1,13 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { ProviderError } from '../errors.js';
 import { type DependencyMonitor, guardDialect } from '../stores/unavailable.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, Dialect } from './schema.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, ResilientSqliteDialect, sqliteUnavailable } from './sqlite.js';
 
 /** An open database and what the stores need to know about it. */
 export interface OpenDatabase {
@@ -37,6 +38,8 @@ export interface OpenDatabaseOptions {
    * two queries, a failed rollback. Without a listener pg would crash the process on these.
    */
   readonly onConnectionError?: ((error: unknown) => void) | undefined;
+  /** SQLite: how long a statement waits for another process's lock before a 503. */
+  readonly busyTimeoutMs?: number | undefined;
 }
 
 /**
@@ -58,14 +61,24 @@ export async function openDatabase(
       mkdirSync(dirname(config.path), { recursive: true, mode: 0o700 });
       closeSync(openSync(config.path, 'a', 0o600));
     }
-    const sqlite = new BetterSqlite3(config.path);
-    // WAL lets the CLI read and write while the server holds the file open; busy_timeout
-    // makes a second writer wait for the lock instead of failing at once.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('synchronous = NORMAL');
+    // better-sqlite3's own wait for a lock (5 s by default) would block the event loop: the
+    // dialect's driver waits on timers instead, for `busyTimeoutMs`.
+    const sqlite = new BetterSqlite3(config.path, { timeout: 0 });
+    try {
+      // WAL lets the CLI read and write while the server holds the file open. NORMAL: a
+      // commit is in the operating system's hands when it returns (a crash of the process
+      // loses nothing; a power cut may lose the last commits, never the file).
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+    } catch (e) {
+      sqlite.close();
+      throw sqliteUnavailable(e) ?? e;
+    }
     const db = new Kysely<Database>({
-      dialect: guardDialect(new SqliteDialect({ database: sqlite }), guard),
+      dialect: guardDialect(
+        new ResilientSqliteDialect(sqlite, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS),
+        guard,
+      ),
     });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }

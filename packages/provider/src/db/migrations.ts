@@ -241,6 +241,31 @@ function authzProtocolAndLastUse(): Migration {
 }
 
 /**
+ * SQLite: nonce batches lose their expiry index. Each is now committed before the requests
+ * it admits are answered, many times a second, and the index's page doubled what every
+ * commit writes (and the time it holds the event loop). Expired batches are found in
+ * insertion order instead (see the provider's nonce table). PostgreSQL does not use the
+ * table, so nothing changes there.
+ */
+function sqliteNonceBatchesUnindexed(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'sqlite') return;
+      await db.schema.dropIndex('nonce_batches_expires_idx').ifExists().execute();
+    },
+    async down(db: Kysely<unknown>) {
+      if (dialect !== 'sqlite') return;
+      await db.schema
+        .createIndex('nonce_batches_expires_idx')
+        .ifNotExists()
+        .on('nonce_batches')
+        .column('expires_at')
+        .execute();
+    },
+  };
+}
+
+/**
  * The provider's migrations, in order, for Kysely's `Migrator`.
  *
  * @example new Migrator({ db, provider: migrationProvider('sqlite') })
@@ -253,6 +278,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0002_change_notify': changeNotify(dialect),
         '0003_nonce_batches': nonceBatches(dialect),
         '0004_authz_request_token_protocol': authzProtocolAndLastUse(),
+        '0005_sqlite_nonce_batches_unindexed': sqliteNonceBatchesUnindexed(dialect),
       };
     },
   };

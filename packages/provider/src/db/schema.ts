@@ -90,7 +90,7 @@ export interface NoncesTable {
   expires_at: number;
 }
 
-/** A flush of the write-behind nonce store (SQLite): 16-byte nonce hashes, end to end. */
+/** A group commit of the nonce store (SQLite): 16-byte nonce hashes, end to end. */
 export interface NonceBatchesTable {
   keys: Uint8Array;
   /** The latest expiry of the batch: every key in it is refused until then. */

@@ -1,4 +1,12 @@
-import type { AccessToken, Consumer, NonceUse, OAuthStore, RequestToken } from '@signet/server';
+import {
+  type AccessToken,
+  type Consumer,
+  isStoreUnavailable,
+  type NonceUse,
+  type OAuthStore,
+  type RequestToken,
+  StoreUnavailableError,
+} from '@signet/server';
 import { type NonceStore, nonceKey } from './nonces.js';
 
 /**
@@ -12,6 +20,13 @@ export interface ChangeFeed {
    * LISTEN/NOTIFY.
    */
   changed(): boolean;
+  /**
+   * Around a commit of this process that changes nothing cached (a nonce): call before, and
+   * pass what it returns after, so that the commit alone does not count as a change. A
+   * change from elsewhere, before or meanwhile, still counts.
+   */
+  beforeOwnCommit?(): unknown;
+  afterOwnCommit?(mark: unknown): void;
   close(): Promise<void>;
 }
 
@@ -132,44 +147,74 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
 }
 
 /**
- * Where {@link WriteBehindNonces} persists nonces, and loads them back at start. Keys are
- * {@link WriteBehindNonces.keyOf}: 16 characters, each one byte (0-255) of the nonce's
- * SHA-256; the table stores those 16 bytes.
+ * Where {@link DurableNonces} stores nonces, and loads them back at start. Keys are
+ * {@link DurableNonces.keyOf}: 16 characters, each one byte (0-255) of the nonce's SHA-256;
+ * the table stores those 16 bytes.
  */
 export interface NonceTable {
   /** Unexpired nonce keys with their expiry. */
   load(now: number): Promise<Iterable<readonly [key: string, expiresAt: number]>>;
-  /** Stores a batch; keys already present are left as they are. */
+  /**
+   * Stores a batch, durably (at least in the operating system's hands) when it resolves;
+   * keys already present are left as they are.
+   */
   save(batch: readonly (readonly [key: string, expiresAt: number])[], now: number): Promise<void>;
+}
+
+/** Options of {@link DurableNonces.open}. */
+export interface DurableNoncesOptions {
+  readonly now?: () => number;
+  /**
+   * Nonces kept at most (`SIGNET_MAX_NONCES`); past it new requests get 503 until older ones
+   * expire. Memory is about 110 bytes a nonce (the provider bench prints it).
+   */
+  readonly max?: number;
 }
 
 /** How often expired nonces are dropped from memory. */
 const SWEEP_EVERY_MS = 5000;
 
+/** A group of nonces committed together, and the answer its requests share. */
+interface Batch {
+  readonly entries: [string, number][];
+  readonly done: Promise<boolean>;
+  readonly settle: (error?: unknown) => void;
+}
+
 /**
  * Nonces for a single-process provider (SQLite): checked against memory, which is atomic in
- * one event loop, and written to the database in batches so that a restart still refuses
- * replays of requests signed before it. A crash loses at most one flush interval of nonces.
+ * one event loop, and committed to the database before any request they admit is answered,
+ * so that no crash, kill or full disk can reopen a replay window.
+ *
+ * Group commit: the nonces admitted in one turn of the event loop share one insert, made
+ * right after that turn (`setImmediate`); their requests are answered when it commits. While
+ * one commit waits (for a lock), the next batch grows. A failed commit forgets its nonces
+ * and fails their requests with the store's {@link StoreUnavailableError} (503): a request
+ * is never admitted on a nonce that is not stored.
+ *
+ * @example
+ * const nonces = await DurableNonces.open(table, { max: config.maxNonces });
+ * if (!(await nonces.useNonce(use, expiresAt))) refuseAsReplay();
  */
-export class WriteBehindNonces implements NonceStore {
+export class DurableNonces implements NonceStore {
   // Every remembered key, and the same keys grouped by the second their memory ends (the
   // expiry rounded up), so that the sweep drops whole seconds at a time. Memory holds one
-  // window of traffic (millions of entries at thousands of requests a second): a key and a
-  // set slot each, where a map from key to expiry also kept a boxed number per entry.
+  // window of traffic: a key and a set slot each, where a map from key to expiry also kept a
+  // boxed number per entry.
   readonly #seen = new Set<string>();
   readonly #bySecond = new Map<number, string[]>();
-  #pending: [string, number][] = [];
   readonly #table: NonceTable;
   readonly #now: () => number;
-  readonly #timer: NodeJS.Timeout;
+  readonly #max: number;
   #lastSweep = 0;
-  #flushing: Promise<void> = Promise.resolve();
+  #batch: Batch | undefined;
+  #saving: Promise<void> | undefined;
+  #refused = 0;
 
-  private constructor(table: NonceTable, now: () => number, flushMs: number) {
+  private constructor(table: NonceTable, options: DurableNoncesOptions) {
     this.#table = table;
-    this.#now = now;
-    this.#timer = setInterval(() => void this.flush(), flushMs);
-    this.#timer.unref();
+    this.#now = options.now ?? Date.now;
+    this.#max = options.max ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -182,15 +227,22 @@ export class WriteBehindNonces implements NonceStore {
     return nonceKey(nonce, 'binary').slice(0, 16);
   }
 
-  /** Loads the unexpired nonces and starts flushing every `flushMs`. */
-  static async open(
-    table: NonceTable,
-    now: () => number = Date.now,
-    flushMs = 200,
-  ): Promise<WriteBehindNonces> {
-    const store = new WriteBehindNonces(table, now, flushMs);
-    for (const [k, e] of await table.load(now())) store.#remember(k, e);
+  /** Loads the unexpired nonces. */
+  static async open(table: NonceTable, options: DurableNoncesOptions = {}): Promise<DurableNonces> {
+    const store = new DurableNonces(table, options);
+    // Loaded whatever the bound: each is a replay to refuse.
+    for (const [k, e] of await table.load(store.#now())) store.#remember(k, e);
     return store;
+  }
+
+  /** Nonces in memory now. */
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /** Requests refused since the start because {@link DurableNoncesOptions.max} was reached. */
+  get refused(): number {
+    return this.#refused;
   }
 
   #remember(key: string, expiresAt: number): void {
@@ -201,16 +253,73 @@ export class WriteBehindNonces implements NonceStore {
     else keys.push(key);
   }
 
-  async useNonce(nonce: NonceUse, expiresAt: number): Promise<boolean> {
+  useNonce(nonce: NonceUse, expiresAt: number): Promise<boolean> {
     const now = this.#now();
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) this.#sweep(now);
-    const key = WriteBehindNonces.keyOf(nonce);
+    const key = DurableNonces.keyOf(nonce);
     // A key stays until the sweep after its expiry: a replay is refused at least until then,
     // as the store contract asks (and after it, its timestamp is outside the window anyway).
-    if (this.#seen.has(key)) return false;
+    // A key whose commit is still under way counts too: at most one request gets it.
+    if (this.#seen.has(key)) return Promise.resolve(false);
+    if (this.#seen.size >= this.#max) {
+      // What expired since the last sweep makes room; a flood at the bound sweeps seldom.
+      if (now - this.#lastSweep >= 100) this.#sweep(now);
+      if (this.#seen.size >= this.#max) {
+        this.#refused++;
+        return Promise.reject(
+          new StoreUnavailableError('Too many requests in the replay window; try again later.', {
+            retryAfter: 5,
+            dependency: 'nonces',
+          }),
+        );
+      }
+    }
     this.#remember(key, expiresAt);
-    this.#pending.push([key, expiresAt]);
-    return true;
+    const batch = this.#batch ?? this.#open();
+    batch.entries.push([key, expiresAt]);
+    return batch.done;
+  }
+
+  #open(): Batch {
+    let settle: (error?: unknown) => void = () => {};
+    const done = new Promise<boolean>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve(true) : reject(error));
+    });
+    const batch: Batch = { entries: [], done, settle };
+    this.#batch = batch;
+    if (this.#saving === undefined) setImmediate(this.#commit);
+    return batch;
+  }
+
+  // After the turn of the event loop that admitted the batch; or, while a commit is under
+  // way, when it ends.
+  readonly #commit = (): void => {
+    const batch = this.#batch;
+    if (batch === undefined || this.#saving !== undefined) return;
+    this.#batch = undefined;
+    this.#saving = this.#table.save(batch.entries, this.#now()).then(
+      () => this.#saved(batch),
+      (e: unknown) => this.#saved(batch, e),
+    );
+  };
+
+  #saved(batch: Batch, error?: unknown): void {
+    this.#saving = undefined;
+    if (error !== undefined) {
+      // Not stored, so not admitted: the same request may come again.
+      for (const [key] of batch.entries) this.#seen.delete(key);
+      batch.settle(
+        isStoreUnavailable(error)
+          ? error
+          : new StoreUnavailableError('The database is unavailable.', {
+              cause: error,
+              dependency: 'database',
+            }),
+      );
+    } else {
+      batch.settle();
+    }
+    if (this.#batch !== undefined) setImmediate(this.#commit);
   }
 
   // Every few seconds, the seconds that ended go, with their keys: the cost follows what
@@ -225,25 +334,11 @@ export class WriteBehindNonces implements NonceStore {
     }
   }
 
-  /** Writes what is pending; resolves when it is on disk. */
-  flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(async () => {
-      if (this.#pending.length === 0) return;
-      const batch = this.#pending;
-      this.#pending = [];
-      try {
-        await this.#table.save(batch, this.#now());
-      } catch {
-        // Keep them for the next attempt: losing nonces would reopen a replay window.
-        this.#pending = batch.concat(this.#pending);
-      }
-    });
-    return this.#flushing;
-  }
-
-  /** Stops the timer and writes what is pending. */
+  /** Waits for the commits under way: every admitted nonce is stored when it resolves. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.flush();
+    while (this.#saving !== undefined || this.#batch !== undefined) {
+      if (this.#saving !== undefined) await this.#saving;
+      else this.#commit();
+    }
   }
 }

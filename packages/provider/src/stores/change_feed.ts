@@ -87,6 +87,34 @@ export class SqliteChangeFeed implements ChangeFeed {
     return true;
   }
 
+  // iChange, the header's transaction counter (bytes 8-11).
+  #iChange(h: Buffer): number {
+    return endianness() === 'LE' ? h.readUInt32LE(8) : h.readUInt32BE(8);
+  }
+
+  /**
+   * The header before a commit of this process, or `undefined` when a change is already
+   * unseen (then the commit must not hide it).
+   */
+  beforeOwnCommit(): Buffer | undefined {
+    if (this.#shm === undefined) return undefined;
+    const h = Buffer.allocUnsafe(WAL_INDEX_HEADER);
+    if (readSync(this.#shm, h, 0, WAL_INDEX_HEADER, 0) !== WAL_INDEX_HEADER) return undefined;
+    return h.equals(this.#seen) ? h : undefined;
+  }
+
+  /**
+   * After the commit: one transaction more than before means it was the only one (a writer
+   * holds the lock until its commit is in the header), so its header is taken as seen.
+   * Anything else counts as a change, as it would have.
+   */
+  afterOwnCommit(mark: unknown): void {
+    if (this.#shm === undefined || !Buffer.isBuffer(mark)) return;
+    const h = this.#header;
+    if (readSync(this.#shm, h, 0, WAL_INDEX_HEADER, 0) !== WAL_INDEX_HEADER) return;
+    if (this.#iChange(h) === (this.#iChange(mark) + 1) >>> 0) h.copy(this.#seen);
+  }
+
   async close(): Promise<void> {
     if (this.#shm !== undefined) closeSync(this.#shm);
     this.#shm = undefined;

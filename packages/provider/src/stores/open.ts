@@ -40,6 +40,7 @@ export async function openStore(
   } = await openDatabase(config.database, {
     statementTimeoutMs: config.timeouts.statementMs,
     acquireTimeoutMs: config.timeouts.acquireMs,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
     monitor: events,
     onConnectionError: events?.connectionError('database'),
   });
