@@ -114,6 +114,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: API_BODY_LIMIT,
     // `req.ip` is the client's address per SIGNET_TRUST_PROXY; the rate limits key on it.
     trustProxy: fastifyTrustProxy(config.trustProxy),
+    // A whole request (headers and body, at most 1 MiB here) must arrive within a minute,
+    // or Node answers 408 and closes; Fastify's default is no limit. The gateway streams
+    // uploads of any size and bounds them by idleness instead (see http/gateway.ts).
+    requestTimeout: config.upstream === undefined ? 60_000 : 0,
   });
 
   answerUnrouted(app);
@@ -146,8 +150,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // On every answer (401s, 404s, errors and the gateway's included): no content sniffing,
   // and, when the public URL is https, HSTS.
   const hsts = config.publicUrl.startsWith('https:');
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
+    // Answered before the body was all in (a deadline, a refusal at the headers, a body too
+    // large): close the connection after the answer, or a client trickling the rest of its
+    // body would hold the socket for as long as it likes.
+    const raw = req.raw;
+    if (
+      !raw.complete &&
+      (raw.headers['transfer-encoding'] !== undefined ||
+        (raw.headers['content-length'] !== undefined && raw.headers['content-length'] !== '0'))
+    ) {
+      reply.header('connection', 'close');
+    }
     if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
     done(null, payload);
   });
