@@ -140,6 +140,17 @@ const DURATIONS = [
   { value: 'hour', title: 'For one hour', ms: 3600_000 },
 ] as const;
 const DESKTOP_NAME = /^System-wide: (.+) \((.+)\)$/;
+
+/**
+ * The desktop-integration variant ("the computer called X wants access", one button for the
+ * whole system) is for desktop clients, which show no web page and take no callback: a name
+ * in Launchpad's desktop form with a URL callback is a web application dressed up as a
+ * computer (anyone can register any name), and gets the ordinary page.
+ */
+function desktopOf(pending: PendingAuthorization): RegExpExecArray | undefined {
+  if (pending.callback !== undefined && pending.callback !== 'oob') return undefined;
+  return DESKTOP_NAME.exec(pending.consumerName) ?? undefined;
+}
 // One line on what each level allows, shown beside its button.
 const ALLOWS: Readonly<Record<Permission, string>> = {
   UNAUTHORIZED: 'The application gets no access to your account.',
@@ -407,7 +418,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     const levels = (
       allowed.length > 0 ? GRANTABLE.filter((l) => allowed.includes(l)) : GRANTABLE
     ).map((value) => ({ value, title: permissionTitle(value), allows: ALLOWS[value] }));
-    const desktopMatch = DESKTOP_NAME.exec(pending.consumerName);
+    const desktopMatch = desktopOf(pending);
     const desktop = desktopMatch ? { name: desktopMatch[1], computer: desktopMatch[2] } : undefined;
     const callbackOrigin = pending.callback !== undefined ? originOf(pending.callback) : undefined;
     return render(
@@ -454,7 +465,7 @@ export async function registerPages(app: FastifyInstance, options: PagesOptions)
     }
     let permission: Permission;
     let expiresAt: number | undefined;
-    const desktop = DESKTOP_NAME.test(pending.consumerName);
+    const desktop = desktopOf(pending) !== undefined;
     if (form['permission'] === 'UNAUTHORIZED') {
       permission = 'UNAUTHORIZED';
     } else if (desktop) {
