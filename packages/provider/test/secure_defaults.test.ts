@@ -211,6 +211,13 @@ describe('PLAINTEXT over plain http (sqlite)', () => {
     }
   });
 
+  it("answers a path parameter past Fastify's length limit with a plain-text 414 and nosniff", async () => {
+    const a = await getRaw(r.port, `/api/1.0/notes/${'9'.repeat(300)}`);
+    assert.equal(a.status, 414, a.text);
+    assert.equal(a.text, 'Bad request: a URL segment is too long.');
+    assert.equal(a.headers['x-content-type-options'], 'nosniff');
+  });
+
   it('refuses a content-coded body without oauth_body_hash on the API with a plain-text 415', async () => {
     for (const coding of ['gzip', 'deflate', 'br', 'identity, gzip', 'GZIP']) {
       const a = await postForm(r, creds, { 'content-encoding': coding });
