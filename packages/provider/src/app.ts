@@ -1,6 +1,11 @@
 import type { OAuthStore } from '@signet/server';
 import { useRawBodies } from '@signet/server/fastify';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -118,6 +123,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // or Node answers 408 and closes; Fastify's default is no limit. The gateway streams
     // uploads of any size and bounds them by idleness instead (see http/gateway.ts).
     requestTimeout: config.upstream === undefined ? 60_000 : 0,
+    // Errors Fastify answers before any route or hook (a URL that does not decode, a path
+    // segment too long): plain text that never echoes the input, with the headers the onSend
+    // hook below gives every other answer (it does not run for these).
+    frameworkErrors: (error, _req, generic) => {
+      // The option's reply type is generic over the route's schema; there is none here.
+      const reply = generic as unknown as FastifyReply;
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      reply
+        .code(tooLong ? 414 : 400)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-store')
+        .type('text/plain; charset=utf-8');
+      if (config.publicUrl.startsWith('https:')) {
+        reply.header('strict-transport-security', 'max-age=31536000');
+      }
+      reply.send(
+        error.code === 'FST_ERR_BAD_URL'
+          ? 'Bad request: malformed URL.'
+          : tooLong
+            ? 'Bad request: a URL segment is too long.'
+            : 'Bad request.',
+      );
+    },
   });
 
   answerUnrouted(app);

@@ -76,7 +76,7 @@ function authorization(
   method: string,
   path: string,
   creds: Creds,
-  extra: { bodyHash?: string } = {},
+  extra: { bodyHash?: string; params?: [string, string][] } = {},
 ): string {
   return signRequest({
     method,
@@ -87,6 +87,7 @@ function authorization(
     ...(creds.tokenSecret !== undefined && { tokenSecret: creds.tokenSecret }),
     signatureMethod: 'HMAC-SHA1',
     ...(extra.bodyHash !== undefined && { bodyHash: extra.bodyHash }),
+    ...(extra.params !== undefined && { params: extra.params }),
   }).authorization;
 }
 
@@ -398,6 +399,135 @@ describe('gateway attacks (sqlite)', () => {
     }
   });
 
+  it('drops every header family an upstream may trust for who or where the caller is, in any spelling', async () => {
+    // Address, scheme, host, path and method as proxies pass them on, and the user as
+    // authenticating proxies say it: none may come from the caller.
+    const names = [
+      'X-Forwarded',
+      'Forwarded-For',
+      'X-Forwarded-Server',
+      'X-Forwarded-Ssl',
+      'X-Forwarded-Client-Cert',
+      'X-Original-Forwarded-For',
+      'X-Original-URL',
+      'X-Original-Uri',
+      'X-Original-Host',
+      'X-Original-Method',
+      'X-Rewrite-URL',
+      'X-Remote-User',
+      'X-Remote-Addr',
+      'Remote-User',
+      'Remote-Addr',
+      'X-Host',
+      'X-Http-Host',
+      'X-Envoy-Original-Path',
+      'X-Envoy-External-Address',
+      'X-Auth-Request-User',
+      'X-Auth-Request-Email',
+      'X-Auth-User',
+      'X-Url-Scheme',
+      'X-Scheme',
+      'Front-End-Https',
+      'X-Client-IP',
+      'Client-IP',
+      'True-Client-IP',
+      'CF-Connecting-IP',
+      'CF-Visitor',
+      'Fastly-Client-IP',
+      'X-Cluster-Client-IP',
+      'X-ProxyUser-Ip',
+      'X-Real-IP',
+      'X-User',
+      'X-User-Id',
+      'X-Email',
+      'X-Webauth-User',
+      'X-Amzn-Oidc-Identity',
+      'X-Goog-Authenticated-User-Email',
+      'X-Ms-Client-Principal-Name',
+      'X-SSL-Client-DN',
+      'X-HTTP-Method',
+      'X-Method-Override',
+    ];
+    const spellings = (n: string) => [
+      n,
+      n.replace(/-/g, '_'),
+      n.toUpperCase(),
+      n.toLowerCase().replace(/-/g, '_'),
+    ];
+    const forged: [string, string][] = names.flatMap((n) =>
+      spellings(n).map((s, i): [string, string] => [s, `forged${i}`]),
+    );
+    const a = await signedSend('GET', '/api/trusting', creds, [
+      ...forged,
+      ['X-Kept-Header', 'kept'],
+    ]);
+    assert.equal(a.status, 200, a.text);
+    assert.equal(seen.length, 1);
+    const raw = seen[0]!.rawHeaders;
+    const arrived = new Set<string>();
+    for (let i = 0; i < raw.length; i += 2) arrived.add(cgi(raw[i]!));
+    for (const n of names) {
+      assert.ok(!arrived.has(cgi(n)), `${n} reached the upstream: ${JSON.stringify(raw)}`);
+    }
+    assert.doesNotMatch(JSON.stringify(raw), /forged/);
+    assert.ok(arrived.has('HTTP_X_KEPT_HEADER'));
+  });
+
+  it("adds its own entry to Via after the caller's, as a proxy does", async () => {
+    const a = await signedSend('GET', '/api/via', creds, [['Via', '1.0 client-proxy']]);
+    assert.equal(a.status, 200, a.text);
+    const b = await signedSend('GET', '/api/via', creds);
+    assert.equal(b.status, 200, b.text);
+    const via = seen.map((s) =>
+      s.rawHeaders.filter((_, i) => i % 2 === 1 && s.rawHeaders[i - 1]!.toLowerCase() === 'via'),
+    );
+    assert.deepEqual(via, [['1.0 client-proxy, 1.1 signet'], ['1.1 signet']]);
+  });
+
+  it('refuses a content-coded body without oauth_body_hash with a 415, before the upstream', async () => {
+    const path = '/api/upload';
+    const body = 'a=1';
+    for (const [type, coding] of [
+      ['application/json', 'gzip'],
+      ['application/x-www-form-urlencoded', 'gzip'],
+      ['application/octet-stream', 'deflate, identity'],
+      ['text/plain', 'BR'],
+    ] as const) {
+      const params: [string, string][] = type.includes('form') ? [['a', '1']] : [];
+      const a = await send(
+        r.port,
+        'POST',
+        path,
+        [
+          ['authorization', authorization(r.base, 'POST', path, creds, { params })],
+          ['content-type', type],
+          ['content-encoding', coding],
+        ],
+        body,
+      );
+      assert.equal(a.status, 415, `${type} ${coding}: ${a.text}`);
+      assert.match(a.headers['content-type'] ?? '', /^text\/plain/);
+      assert.match(a.text, /Content-Encoding/);
+    }
+    assert.equal(seen.length, 0);
+    // Covered by oauth_body_hash, the coded bytes are what was signed: they go on as they are.
+    const hashed = authorization(r.base, 'POST', path, creds, { bodyHash: bodyHash(body, 'sha1') });
+    const ok = await send(
+      r.port,
+      'POST',
+      path,
+      [
+        ['authorization', hashed],
+        ['content-type', 'application/json'],
+        ['content-encoding', 'gzip'],
+      ],
+      body,
+    );
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.body.toString(), body);
+  });
+
   it('strips hop-by-hop and cookie headers from the answer, keeps the rest', async () => {
     const a = await signedSend('GET', '/api/headers', creds);
     assert.equal(a.status, 200, a.text);
@@ -677,6 +807,41 @@ describe('gateway with SIGNET_REQUIRE_BODY_HASH=true (sqlite)', () => {
     assert.deepEqual(seen, []);
     const hashed = authorization(r.base, 'PUT', path, creds, { bodyHash: bodyHash(body, 'sha1') });
     const ok = await send(r.port, 'PUT', path, [['authorization', hashed], json], body);
+    assert.equal(ok.status, 200, ok.text);
+    assert.deepEqual(seen, [body]);
+  });
+
+  it('takes only a UTF-8 form without Content-Encoding as a form: a coded or other-charset one needs the hash', async () => {
+    const path = '/api/things';
+    const body = 'a=1';
+    const formType = 'application/x-www-form-urlencoded';
+    const post = (headers: [string, string][]) =>
+      send(
+        r.port,
+        'POST',
+        path,
+        [
+          ['authorization', authorization(r.base, 'POST', path, creds, { params: [['a', '1']] })],
+          ...headers,
+        ],
+        body,
+      );
+    seen.length = 0;
+    const gzip = await post([
+      ['content-type', formType],
+      ['content-encoding', 'gzip'],
+    ]);
+    assert.equal(gzip.status, 415, gzip.text);
+    for (const type of [`${formType}; charset=utf-16`, `${formType}; Charset="ISO-8859-1"`]) {
+      const a = await post([['content-type', type]]);
+      assert.equal(a.status, 400, `${type}: ${a.text}`);
+      assert.match(a.text, /oauth_body_hash/);
+    }
+    assert.deepEqual(seen, []);
+    const ok = await post([
+      ['content-type', `${formType}; charset=UTF-8`],
+      ['content-encoding', 'identity'],
+    ]);
     assert.equal(ok.status, 200, ok.text);
     assert.deepEqual(seen, [body]);
   });

@@ -2,6 +2,7 @@
 // endpoints (unless SIGNET_ALLOW_INSECURE_PLAINTEXT), nosniff on every answer, HSTS when the
 // public URL is https, and SIGNET_REQUIRE_BODY_HASH.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { bodyHash, signRequest } from '@signet/core';
 import {
@@ -13,9 +14,54 @@ import {
   type Running,
   review,
   seed,
+  signed,
   signedCall,
   startProvider,
 } from './http_harness.js';
+
+/** GET with the path sent exactly as given (fetch would encode it). */
+function getRaw(
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// URLs that do not decode: Fastify's own answer was JSON that echoed the path, without nosniff.
+const MALFORMED = [
+  '/%',
+  '/%3Cscript%3Ealert(1)%3C/script%3E%',
+  '/api/%',
+  '/login?next=x&%',
+  '/%zz/x',
+];
+
+/** A form POST to the provider's notes, signed, sent with extra or replaced headers. */
+function postForm(r: Running, creds: Creds, headers: Record<string, string>): Promise<Answer> {
+  const s = signed(`${r.base}/api/1.0/notes`, creds, {
+    method: 'POST',
+    params: [['title', 'encoded']],
+  });
+  return call(s.url, {
+    ...s.init,
+    headers: { ...(s.init.headers as Record<string, string>), ...headers },
+  });
+}
 
 const PLAINTEXT_NEEDS_HTTPS = /PLAINTEXT needs https/;
 
@@ -147,6 +193,43 @@ describe('PLAINTEXT over plain http (sqlite)', () => {
       assert.equal(a.headers.get('strict-transport-security'), null);
     }
   });
+
+  it('answers a malformed URL with a plain-text 400 that echoes nothing and says nosniff', async () => {
+    for (const path of MALFORMED) {
+      const a = await getRaw(r.port, path);
+      if (path === '/login?next=x&%') {
+        // A bad query is the page's business: no framework error, still nosniff.
+        assert.notEqual(a.status, 500, a.text);
+      } else {
+        assert.equal(a.status, 400, `${path}: ${a.text}`);
+        assert.equal(a.text, 'Bad request: malformed URL.', path);
+        assert.match(String(a.headers['content-type']), /^text\/plain/, path);
+      }
+      assert.equal(a.headers['x-content-type-options'], 'nosniff', path);
+      assert.equal(a.headers['strict-transport-security'], undefined, path);
+      assert.doesNotMatch(a.text, /script|FST_|%/, path);
+    }
+  });
+
+  it("answers a path parameter past Fastify's length limit with a plain-text 414 and nosniff", async () => {
+    const a = await getRaw(r.port, `/api/1.0/notes/${'9'.repeat(300)}`);
+    assert.equal(a.status, 414, a.text);
+    assert.equal(a.text, 'Bad request: a URL segment is too long.');
+    assert.equal(a.headers['x-content-type-options'], 'nosniff');
+  });
+
+  it('refuses a content-coded body without oauth_body_hash on the API with a plain-text 415', async () => {
+    for (const coding of ['gzip', 'deflate', 'br', 'identity, gzip', 'GZIP']) {
+      const a = await postForm(r, creds, { 'content-encoding': coding });
+      assert.equal(a.status, 415, `${coding}: ${a.text}`);
+      assert.match(a.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.match(a.text, /Content-Encoding/);
+      assert.equal(a.headers.get('x-content-type-options'), 'nosniff');
+    }
+    // identity is no coding at all: the request goes on to the permission check.
+    const plain = await postForm(r, creds, { 'content-encoding': 'identity' });
+    assert.equal(plain.status, 403, plain.text);
+  });
 });
 
 describe('SIGNET_ALLOW_INSECURE_PLAINTEXT=true (sqlite)', () => {
@@ -228,6 +311,14 @@ describe('a public URL that is https (sqlite)', () => {
       assert.equal(a.headers.get('x-content-type-options'), 'nosniff');
     }
   });
+
+  it('says Strict-Transport-Security on the answer to a malformed URL, too', async () => {
+    const a = await getRaw(r.port, '/%');
+    assert.equal(a.status, 400, a.text);
+    assert.equal(a.text, 'Bad request: malformed URL.');
+    assert.match(String(a.headers['strict-transport-security']), /^max-age=\d{7,}/);
+    assert.equal(a.headers['x-content-type-options'], 'nosniff');
+  });
 });
 
 describe('SIGNET_REQUIRE_BODY_HASH=true (sqlite)', () => {
@@ -283,5 +374,36 @@ describe('SIGNET_REQUIRE_BODY_HASH=true (sqlite)', () => {
     const id = (JSON.parse(viaForm.text) as { id: number }).id;
     const del = await signedCall(`${r.base}/api/1.0/notes/${id}`, creds, { method: 'DELETE' });
     assert.equal(del.status, 204, del.text);
+  });
+
+  it('counts only a UTF-8 form without Content-Encoding as a form: others need oauth_body_hash', async () => {
+    const formType = 'application/x-www-form-urlencoded';
+    const count = async () =>
+      (
+        JSON.parse((await signedCall(`${r.base}/api/1.0/notes`, creds)).text) as {
+          notes: unknown[];
+        }
+      ).notes.length;
+    const before = await count();
+    const charsets = [
+      `${formType}; charset=utf-16`,
+      `${formType};charset="UTF-16LE"`,
+      `${formType}; charset=latin1`,
+    ];
+    for (const type of charsets) {
+      const a = await postForm(r, creds, { 'content-type': type });
+      assert.equal(a.status, 400, `${type}: ${a.text}`);
+      assert.match(form(a.text)['error_description'] ?? '', /oauth_body_hash/, type);
+    }
+    const coded = await postForm(r, creds, { 'content-encoding': 'gzip' });
+    assert.equal(coded.status, 415, coded.text);
+    assert.equal(await count(), before, 'no refused body became a note');
+    for (const type of [`${formType}; charset=utf-8`, `${formType}; charset="UTF-8"`]) {
+      const ok = await postForm(r, creds, { 'content-type': type, 'content-encoding': 'identity' });
+      assert.equal(ok.status, 201, `${type}: ${ok.text}`);
+      const id = (JSON.parse(ok.text) as { id: number }).id;
+      const del = await signedCall(`${r.base}/api/1.0/notes/${id}`, creds, { method: 'DELETE' });
+      assert.equal(del.status, 204, del.text);
+    }
   });
 });

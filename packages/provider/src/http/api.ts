@@ -17,7 +17,12 @@ import { registerGateway } from './gateway.js';
 import { countFailure } from './protocol.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
-import { bodyHashRefusal, plaintextRefusal, signatureMethodOptions } from './signing_rules.js';
+import {
+  bodyHashRefusal,
+  encodingRefusal,
+  plaintextRefusal,
+  signatureMethodOptions,
+} from './signing_rules.js';
 
 const noteTitle = z
   .string()
@@ -127,7 +132,10 @@ export function registerApiRoutes(
     reply: FastifyReply,
     request: OAuthRequest = fromFastifyRequest(req),
   ): Promise<ResourceAccess | undefined> {
-    const refusal = plaintextRefusal(ctx.config, request) ?? bodyHashRefusal(ctx.config, request);
+    const refusal =
+      plaintextRefusal(ctx.config, request) ??
+      encodingRefusal(ctx.config, request) ??
+      bodyHashRefusal(ctx.config, request);
     if (refusal !== undefined) {
       countFailure(ctx, undefined, refusal.status, 'api');
       sendFastifyResponse(reply, refusal);

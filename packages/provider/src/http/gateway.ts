@@ -1,7 +1,13 @@
 /**
  * Gateway mode (`SIGNET_UPSTREAM`): a verified request for `/api/<rest>` goes to
  * `<upstream>/api/<rest>` and never elsewhere, with the caller's identity in `X-Signet-*`
- * headers the provider alone sets, and without any credential of the caller.
+ * headers the provider alone sets, and without any credential of the caller. Headers an
+ * upstream may trust for who the caller is or how it was reached (the client's address,
+ * scheme, host, path or method, an authenticating proxy's user) are dropped by family,
+ * compared as CGI reads names (`X_Remote_User` is `X-Remote-User`): see `DROP_FAMILIES`.
+ * The provider sets `X-Forwarded-For`, `-Proto` and `-Host` itself and adds `1.1 signet` to
+ * `Via`. A request body in a Content-Encoding other than identity goes only under
+ * `oauth_body_hash` (see `encodingRefusal`).
  */
 import {
   type ClientRequest,
@@ -127,13 +133,16 @@ function segmentProblem(segment: string, decoded: boolean): string | undefined {
   return undefined;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1), what carries the caller's credentials, what only the
-// provider may say about the connection, and what would make the upstream read another URL
-// or method than the one signed and checked. Compared as normalised names (see `normal`).
+// Hop-by-hop headers (RFC 9110 §7.6.1), what carries the caller's credentials, and what
+// only the provider may say about the caller, the connection or the request: an upstream may
+// trust a header for the client's address or identity, the scheme, host or path it was
+// reached by, or the method, so every family of them is dropped, whatever the suffix. Names
+// are compared as CGI reads them (see `normal`): `X_Remote_User` is `x-remote-user`.
 const DROP_REQUEST = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
+  'cookie2',
   'host',
   'content-length',
   'connection',
@@ -146,21 +155,59 @@ const DROP_REQUEST = new Set([
   'expect',
   // httpoxy: CGI turns `Proxy` into HTTP_PROXY.
   'proxy',
-  'forwarded',
-  'x-real-ip',
-  'x-client-ip',
   'client-ip',
-  'true-client-ip',
-  'cf-connecting-ip',
-  'x-cluster-client-ip',
-  'x-original-url',
-  'x-original-uri',
-  'x-rewrite-url',
-  'x-http-method-override',
+  'front-end-https',
+  'x-url-scheme',
+  'x-scheme',
+  'x-https',
+  'x-user',
+  'x-email',
+  'x-username',
+  'x-proxyuser-ip',
+]);
+/** Families: a name that is one of these, or starts with one and `-`. */
+const DROP_FAMILIES = [
+  // The provider's own identity headers.
+  'x-signet',
+  // The client's address, scheme, host and path prefix as proxies pass them on.
+  'forwarded',
+  'x-forwarded',
+  'x-original',
+  'x-real',
+  'x-client-ip',
+  'x-cluster-client',
+  'true-client',
+  'cf',
+  'fastly',
+  'x-host',
+  'x-http-host',
+  'x-envoy',
+  'x-ssl',
+  'ssl-client',
+  'x-client-cert',
+  'x-arr',
+  // Another URL or method than the one signed and checked (IIS, Symfony, Rails ...).
+  'x-rewrite',
   'x-http-method',
   'x-method-override',
-]);
-const DROP_PREFIXES = ['x-signet-', 'x-forwarded-'];
+  // Who the caller is, as authenticating proxies say it (oauth2-proxy, Apache, ALB, IAP ...).
+  'remote',
+  'x-remote',
+  'x-auth',
+  'x-user',
+  'x-email',
+  'x-webauth',
+  'x-proxy-user',
+  'x-amzn-oidc',
+  'x-goog-authenticated',
+  'x-goog-iap',
+  'x-ms-client-principal',
+];
+
+/** Whether a request header stays with the provider; `n` is its normalised name. */
+function dropped(n: string): boolean {
+  return DROP_REQUEST.has(n) || DROP_FAMILIES.some((f) => n === f || n.startsWith(`${f}-`));
+}
 
 const DROP_RESPONSE = new Set([
   'connection',
@@ -413,9 +460,7 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of raw) {
       const n = normal(name);
-      if (DROP_REQUEST.has(n) || hop.has(n) || DROP_PREFIXES.some((p) => n.startsWith(p))) {
-        continue;
-      }
+      if (dropped(n) || hop.has(n)) continue;
       const key = name.toLowerCase();
       const had = headers[key];
       if (had === undefined) headers[key] = value;
@@ -430,6 +475,11 @@ export function registerGateway(api: FastifyInstance, options: GatewayOptions): 
     headers['x-forwarded-for'] = req.ip;
     headers['x-forwarded-proto'] = forwardedProto;
     headers['x-forwarded-host'] = forwardedHost;
+    // A proxy adds its own entry to Via, after the caller's (RFC 9110 §7.6.3).
+    const via = headers['via'];
+    const own = `${req.raw.httpVersion} signet`;
+    headers['via'] =
+      via === undefined ? own : [...(Array.isArray(via) ? via : [via]), own].join(', ');
     return headers;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Rules on how requests are signed that the provider adds to RFC 5849's: no PLAINTEXT over
- * plain http (`SIGNET_ALLOW_INSECURE_PLAINTEXT`), and `oauth_body_hash` on every non-form body
- * (`SIGNET_REQUIRE_BODY_HASH`).
+ * plain http (`SIGNET_ALLOW_INSECURE_PLAINTEXT`), `oauth_body_hash` on every body that is not
+ * a signed form (`SIGNET_REQUIRE_BODY_HASH`), and no content-coded body without it.
  */
 import {
   collectParameters,
@@ -46,9 +46,69 @@ const PLAINTEXT_REFUSED = badRequest(
 );
 
 const BODY_HASH_REQUIRED = badRequest(
-  'This API needs oauth_body_hash for a body that is not a form (the OAuth Request Body Hash extension).',
+  'This API needs oauth_body_hash for a body that is not a form in UTF-8 without Content-Encoding (the OAuth Request Body Hash extension).',
   'parameter_absent',
 );
+
+const ENCODING_REFUSED: OAuthResponse = {
+  status: 415,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  body: 'A request body with a Content-Encoding other than identity needs oauth_body_hash: no signature covers what it decodes to. Send it unencoded, or with oauth_body_hash.',
+};
+
+const header = (request: OAuthRequest, name: string): string | undefined => {
+  const v = request.headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : undefined;
+};
+
+/** Whether the body is content-coded: a Content-Encoding other than `identity`. */
+function contentCoded(request: OAuthRequest): boolean {
+  const coding = header(request, 'content-encoding');
+  if (coding === undefined) return false;
+  return coding.split(',').some((c) => {
+    const t = c.trim().toLowerCase();
+    return t !== '' && t !== 'identity';
+  });
+}
+
+/**
+ * Whether the body's parameters are what the signature covers and what the upstream reads:
+ * a form (RFC 5849 §3.4.1.3.1) in UTF-8 (no charset, or `utf-8`) and not content-coded.
+ * In another charset, or compressed, the provider checks other parameters than the upstream
+ * decodes: such a body is a non-form body.
+ */
+export function isSignedForm(request: OAuthRequest): boolean {
+  const type = header(request, 'content-type');
+  if (!isFormContentType(type) || contentCoded(request)) return false;
+  for (const param of type!.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (
+      param
+        .slice(0, eq === -1 ? undefined : eq)
+        .trim()
+        .toLowerCase() !== 'charset'
+    )
+      continue;
+    const charset = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return false;
+  }
+  return true;
+}
+
+/** Whether the request has a body, read or still to come. */
+function hasBody(request: OAuthRequest): boolean {
+  const body = request.body;
+  if (body !== undefined && body !== null && body.length > 0) return true;
+  const length = header(request, 'content-length');
+  return (
+    header(request, 'transfer-encoding') !== undefined ||
+    (length !== undefined && length.trim() !== '0')
+  );
+}
 
 /** The OAuth parameters of a request, or `undefined` when they cannot be read (the endpoint answers that). */
 function oauthParams(request: OAuthRequest, publicUrl: string): Param[] | undefined {
@@ -99,13 +159,25 @@ export function plaintextRefusal(config: Config, request: OAuthRequest): OAuthRe
     : undefined;
 }
 
-/** The 400 for a non-form, non-empty body without `oauth_body_hash`, when one is required. */
+/**
+ * The 415 for a content-coded body that `oauth_body_hash` does not cover, whatever
+ * `SIGNET_REQUIRE_BODY_HASH` says: the upstream (or a parser) would decode bytes no signature
+ * covers. Judged on the headers, so it also holds for a body still to be streamed.
+ */
+export function encodingRefusal(config: Config, request: OAuthRequest): OAuthResponse | undefined {
+  if (!contentCoded(request) || !hasBody(request)) return undefined;
+  return hasOAuthParam(request, config.publicUrl, 'oauth_body_hash') ? undefined : ENCODING_REFUSED;
+}
+
+/**
+ * The 400 for a non-empty body without `oauth_body_hash` that is not a signed form (see
+ * {@link isSignedForm}), when one is required.
+ */
 export function bodyHashRefusal(config: Config, request: OAuthRequest): OAuthResponse | undefined {
   if (!config.requireBodyHash) return undefined;
   const body = request.body;
   if (body === undefined || body === null || body.length === 0) return undefined;
-  const type = request.headers['content-type'];
-  if (isFormContentType(typeof type === 'string' ? type : undefined)) return undefined;
+  if (isSignedForm(request)) return undefined;
   const params = oauthParams(request, config.publicUrl);
   // Unreadable parameters: the endpoint's own answer says why.
   if (params === undefined || params.some(([k]) => k === 'oauth_body_hash')) return undefined;
