@@ -4,7 +4,12 @@
 // the same class of answer for, before the database sees it. And a `next` beyond Latin-1
 // made the login's redirect header throw (500, person not logged in).
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { loadConfig } from '../src/config.js';
+import { openProvider } from '../src/provider.js';
+import { pgSchema, tempDir } from './helpers.js';
 import {
   type Answer,
   type Creds,
@@ -245,3 +250,39 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('a PostgreSQL data exception no route check caught (postgres)', () => {
+  it('is a 400 "Bad request." from the error handler, not a 500', async () => {
+    const pgs = await pgSchema();
+    const tmp = tempDir('bad-input');
+    const config = loadConfig(
+      {
+        HOST: '127.0.0.1',
+        SIGNET_PUBLIC_URL: 'http://127.0.0.1:1',
+        SIGNET_DATABASE_URL: pgs.url,
+        SIGNET_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      { cwd: tmp.dir },
+    );
+    const provider = await openProvider(config);
+    try {
+      // Stands for any route that might one day pass unchecked input to PostgreSQL.
+      const db = provider.storage.store.db;
+      provider.app.get('/test/nul', async () => sql`select ${'a\0b'}::text`.execute(db));
+      provider.app.get('/test/int', async () => sql`select ${'2147483648'}::int4`.execute(db));
+      provider.app.get('/test/syntax', async () => sql`select ${'x'}::int4`.execute(db));
+      await provider.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = provider.app.server.address();
+      assert.ok(address !== null && typeof address === 'object');
+      for (const path of ['/test/nul', '/test/int', '/test/syntax']) {
+        const a = await call(`http://127.0.0.1:${address.port}${path}`);
+        assert.equal(a.status, 400, `${path}: ${a.status} ${a.text}`);
+        assert.equal(a.text, 'Bad request.', path);
+      }
+    } finally {
+      await provider.close();
+      tmp.remove();
+      await pgs.drop();
+    }
+  });
+});
