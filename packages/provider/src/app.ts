@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { deriveKey } from './crypto/secret_box.js';
 import { registerApiRoutes } from './http/api.js';
 import { answerUnrouted } from './http/methods.js';
+import { isDataException, refuseNul } from './http/nul.js';
 import { registerTokenRoutes } from './http/protocol.js';
 import { registerRegistrationRoutes } from './http/registration.js';
 import type { OpenStore } from './stores/open.js';
@@ -149,6 +150,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   answerUnrouted(app);
+  // U+0000 in a query or form field: refused before any route takes it to the database.
+  refuseNul(app, { protocol: true });
 
   // One count and one log line per request. A callback hook: Fastify runs it without the
   // promise an async hook costs.
@@ -201,6 +204,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Fastify's own 4xx (body too large, bad content): a message, never internals.
       const message = error instanceof Error ? error.message : 'Bad request.';
       return reply.code(status).type('text/plain; charset=utf-8').send(message);
+    }
+    // Input the database refused (PostgreSQL class 22) that no route check caught: the
+    // client's fault, not a bug to retry or page anyone for.
+    if (isDataException(error)) {
+      return reply.code(400).type('text/plain; charset=utf-8').send('Bad request.');
     }
     // A dependency that failed (pages, the API's own queries, the Redis login limits) is a
     // 503 the client may retry; only a bug is a 500. The stores already logged the cause.
@@ -295,6 +303,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const pageKey = deriveKey(storage.masterKey, 'signet pages v1');
   await app.register(async (pages) => {
+    // Pages take oauth_* parameters too (the authorization page), unsigned: all are checked.
+    refuseNul(pages);
     await registerPages(pages, {
       backend: sqlPagesBackend(storage.store, pageKey, now, options.onRevoke),
       sessions: options.sessions ?? new SqlSessionStore(storage.store),

@@ -90,6 +90,7 @@ const METHOD = /^[A-Za-z]{1,20}$/;
 const HOST = /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]{1,255}$/;
 const TIMESTAMP = /^[0-9]{1,12}$/;
 const MAX_NONCE = 255;
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 const invalid = (message: string, problem?: 'parameter_absent' | 'parameter_rejected') =>
   reject(
@@ -234,6 +235,14 @@ function scanOAuth(
     }
     where = place;
     if (oauth.has(name)) throw invalid(`Duplicated OAuth parameter ${clip(name)}.`);
+    // No protocol value is ever legitimately a control character, and stores refuse some
+    // (PostgreSQL text cannot hold U+0000): refuse them here, once, for every endpoint.
+    if (CONTROL.test(value)) {
+      throw invalid(
+        `OAuth parameter ${clip(name)} contains a control character.`,
+        'parameter_rejected',
+      );
+    }
     oauth.set(name, value);
   }
   return where;

@@ -95,6 +95,42 @@ describe('malformed requests', () => {
     assert.equal(r.status, 400);
     assert.match(form(r)['error_description'] ?? '', /not valid Unicode/);
   });
+  it('answers 400 naming the parameter for a control character in any oauth_* value', async () => {
+    const places: [string, string][] = [
+      ['oauth_consumer_key', 'a%00b'],
+      ['oauth_token', 'x%00y'],
+      ['oauth_nonce', 'n%0A'],
+      ['oauth_signature', 's%7F'],
+      ['oauth_callback', 'https%3A%2F%2Fa.example%2F%01'],
+    ];
+    for (const [name, value] of places) {
+      const base: Record<string, string> = {
+        oauth_consumer_key: 'app-key',
+        oauth_signature_method: 'PLAINTEXT',
+        oauth_signature: 'x',
+      };
+      base[name] = value;
+      const header = `OAuth ${Object.entries(base)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ')}`;
+      for (const request of [
+        { ...good, headers: { authorization: header } },
+        { method: 'GET', url: `/rt?${name}=${value}`, headers: { host: 'api.example.com' } },
+      ]) {
+        for (const endpoint of [requestToken, accessToken]) {
+          const r = await endpoint(request);
+          assert.equal(r.status, 400, `${name}: ${r.status} ${r.body}`);
+          assert.equal(form(r)['error'], 'invalid_request');
+          assert.match(
+            form(r)['error_description'] ?? '',
+            new RegExp(`${name} contains a control`),
+          );
+        }
+        const guarded = await resource(request);
+        assert.ok(!guarded.ok && guarded.response.status === 400, name);
+      }
+    }
+  });
   it('answers 400 for something that is not a request at all', async () => {
     for (const junk of [null, undefined, 42, 'GET /', {}] as never[]) {
       assert.equal((await requestToken(junk)).status, 400);

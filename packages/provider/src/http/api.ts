@@ -14,6 +14,7 @@ import { LastUseRecorder } from '../stores/last_use.js';
 import type { Note } from '../stores/sql.js';
 import { type Caller, canRead, writeRefusal } from './access.js';
 import { registerGateway } from './gateway.js';
+import { nulField, nulMessage } from './nul.js';
 import { countFailure } from './protocol.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
@@ -49,6 +50,8 @@ const noteChanges = z.object({
   context: noteContext.optional(),
 });
 
+const MAX_NOTE_ID = 2 ** 31 - 1;
+
 /** JSON of a note, as the API answers it. */
 function noteJson(n: Note) {
   return {
@@ -71,6 +74,8 @@ function fieldsOf(req: FastifyRequest): Record<string, unknown> {
   if (isFormContentType(type)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of parseFormEncoded(raw)) if (!k.startsWith('oauth_')) out[k] = v;
+    const nul = nulField(out);
+    if (nul !== undefined) throw new BadRequest(nulMessage(nul));
     return out;
   }
   if (raw.trim() === '') return {};
@@ -86,6 +91,8 @@ function fieldsOf(req: FastifyRequest): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new BadRequest('The JSON body must be an object.');
   }
+  const nul = nulField(value);
+  if (nul !== undefined) throw new BadRequest(nulMessage(nul));
   return value as Record<string, unknown>;
 }
 
@@ -221,7 +228,10 @@ export function registerApiRoutes(
 
   const idOf = (req: FastifyRequest): number | undefined => {
     const raw = (req.params as { id: string }).id;
-    return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : undefined;
+    // Ids are int4 in PostgreSQL: a larger one names no note (and would be a 22003 there).
+    if (!/^[1-9][0-9]{0,9}$/.test(raw)) return undefined;
+    const id = Number(raw);
+    return id <= MAX_NOTE_ID ? id : undefined;
   };
   const notFound = (reply: FastifyReply) => sendJson(reply, 404, { error: 'No such note.' });
 

@@ -6,6 +6,7 @@ import type { RouteContext } from '../app.js';
 import { ProviderError } from '../errors.js';
 import type { ClientRegistration } from '../stores/sql.js';
 import { addressKey } from '../web/rate_limit.js';
+import { nulField, nulMessage } from './nul.js';
 import { sendJson } from './reply.js';
 import { utf8Body } from './request.js';
 
@@ -116,6 +117,8 @@ export function registerRegistrationRoutes(api: FastifyInstance, ctx: RouteConte
     }
     const input = fields(req.body, req.headers['content-type']);
     if (typeof input === 'string') return sendJson(reply, 400, { error: input });
+    const nul = nulField(input);
+    if (nul !== undefined) return sendJson(reply, 400, { error: nulMessage(nul) });
     // Form values are strings; JSON clients sometimes send lists, which pump.io joins.
     for (const k of ['redirect_uris', 'contacts'] as const) {
       const v = input[k];

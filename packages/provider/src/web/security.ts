@@ -38,10 +38,16 @@ export function originOf(url: string): string | undefined {
 
 /**
  * Where to go after logging in: only a path on this site, never `//host` or a scheme, so the
- * login form cannot be turned into an open redirect.
+ * login form cannot be turned into an open redirect; always plain ASCII, so it fits a header.
  */
 export function safeNext(next: unknown): string {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//')) return '/';
   if (next.includes('\\') || /[\u0000-\u001f]/.test(next)) return '/';
-  return next;
+  // A Location header holds Latin-1 at most (Node refuses more with ERR_INVALID_CHAR, after
+  // the login succeeded): percent-encode what is not printable ASCII, as a browser would.
+  try {
+    return next.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+  } catch {
+    return '/'; // A lone surrogate has no UTF-8 form.
+  }
 }
