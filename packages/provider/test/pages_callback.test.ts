@@ -3,47 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, form, type Running, startProvider } from './http_harness.js';
-
-const PASSWORD = 'a long enough password';
-
-/** A browser's worth of cookies, kept by hand for fetch. */
-class Session {
-  readonly #cookies = new Map<string, string>();
-
-  async request(url: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers);
-    headers.set('cookie', [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      this.#cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-    }
-    return { status: res.status, headers: res.headers, text: await res.text() };
-  }
-
-  csrfOf(html: string): string {
-    const m = /name="csrf" value="([^"]+)"/.exec(html);
-    assert.ok(m, 'the page has a CSRF token');
-    return m[1]!;
-  }
-
-  async login(base: string, user: string): Promise<void> {
-    const page = await this.request(`${base}/login`);
-    const body = new URLSearchParams({
-      csrf: this.csrfOf(page.text),
-      username: user,
-      password: PASSWORD,
-      next: '/',
-    });
-    const res = await this.request(`${base}/login`, { method: 'POST', body });
-    assert.equal(res.status, 303, res.text);
-  }
-}
+import { PAGE_PASSWORD as PASSWORD, PageSession } from './page_session.js';
 
 describe('a callback given to the authorization page', () => {
   let r: Running;
-  const session = new Session();
+  const session = new PageSession();
 
   before(async () => {
     r = await startProvider();
