@@ -34,9 +34,13 @@ import { CREDENTIALS_ENV, type FromServer, type PeerCredentials } from './load/s
 import { authorizationFor } from './load/sign.js';
 import type { Ratio, Row, RunOptions, Section, SectionResult } from './section.js';
 
-/** Targets of issue 4. */
+/**
+ * Targets of issue 14, which replaced issue 4's 0.8 of /healthz for the provider (out of reach
+ * on 2 cores, the load generator sharing them); the toolkit's case is its floor.
+ */
 export const TARGETS = {
-  signedVsHealthz: 0.8,
+  signedVsHealthz: 0.5,
+  toolkitSignedVsHealthz: 0.6,
   healthzVsBare: 0.8,
   signedVsPassport: 4,
 } as const;
@@ -278,6 +282,10 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
       permission: BENCH_PERMISSION,
     };
     const bare = await startServer(children, 'bare_server.js');
+    const toolkit = await startServer(children, 'toolkit_server.js', {
+      ...process.env,
+      [CREDENTIALS_ENV]: JSON.stringify(peerCredentials),
+    });
     const passport = await startServer(children, 'passport_server.js', {
       ...process.env,
       NODE_ENV: 'production',
@@ -323,6 +331,24 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
         measures: 'bare createServer handler writing "hello"',
         url: `${bare.origin}/`,
         pid: bare.child.pid,
+      },
+      {
+        id: 'toolkit.whoami-signed',
+        subject: '@signet/server on node:http',
+        task: 'GET /api/1.0/whoami',
+        measures:
+          'createResourceEndpoint + nodeAuthenticate, MemoryStore, HMAC-SHA1, no framework, no log',
+        url: `${toolkit.origin}${WHOAMI}`,
+        signing: credentials,
+        pid: toolkit.child.pid,
+      },
+      {
+        id: 'toolkit.healthz',
+        subject: '@signet/server on node:http',
+        task: 'GET /healthz',
+        measures: 'the same node:http process answering {"status":"ok"}',
+        url: `${toolkit.origin}/healthz`,
+        pid: toolkit.child.pid,
       },
       {
         id: 'provider.passport-whoami-signed',
@@ -437,6 +463,12 @@ async function runSection(load: LoadOptions, options: RunOptions): Promise<Secti
         'provider.healthz',
         'provider.node-http-hello',
         TARGETS.healthzVsBare,
+      ),
+      ...ratio(
+        'toolkit on node:http: signed whoami / its /healthz',
+        'toolkit.whoami-signed',
+        'toolkit.healthz',
+        TARGETS.toolkitSignedVsHealthz,
       ),
       ...ratio(
         'signed whoami: provider / passport-http-oauth',
