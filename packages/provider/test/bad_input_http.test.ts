@@ -205,6 +205,11 @@ for (const dialect of DIALECTS) {
         'form title',
       );
       bad(await signedCall(notes, creds, { params: [['context', 'a\0']] }), 'query context');
+      // An unpaired surrogate, which JSON lets through and the databases store differently.
+      bad(await postJson('{"title":"a\\ud800b","visibility":"public"}'), 'JSON lone surrogate');
+      bad(await postJson('{"title":"a\\udc00","visibility":"public"}'), 'JSON lone low half');
+      const pair = await postJson('{"title":"\\ud83d\\ude00","visibility":"public"}');
+      assert.equal(pair.status, 201, `a whole pair is an emoji: ${pair.text}`);
       // The same requests without the NUL are fine.
       const ok = await postJson('{"title":"ab","visibility":"public"}');
       assert.equal(ok.status, 201, ok.text);

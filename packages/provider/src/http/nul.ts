@@ -6,21 +6,29 @@ const MAX_DEPTH = 8;
 
 /**
  * The name of the first field of `value` (a query, form or JSON object) whose string holds
- * U+0000, or `undefined`. PostgreSQL text cannot hold that character (SQLSTATE 22021), and
+ * U+0000 or an unpaired surrogate, or `undefined`. PostgreSQL text cannot hold that character (SQLSTATE 22021), and
  * no field of this provider has a use for it, so it is refused as malformed input on both
  * dialects alike.
  */
 export function nulField(value: unknown, path = '', depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\0') ? path || 'value' : undefined;
+  if (typeof value === 'string') return malformed(value) ? path || 'value' : undefined;
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
   if (value instanceof Uint8Array) return undefined; // A raw body: its route decodes and checks it.
   for (const [k, v] of Object.entries(value)) {
     const here = path === '' ? k : `${path}.${k}`;
-    if (k.includes('\0')) return here;
+    if (malformed(k)) return here;
     const found = nulField(v, here, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+// A surrogate half without its other half: JSON lets `"\ud800"` through, and the two
+// databases store it differently (U+FFFD on PostgreSQL, bytes that are not UTF-8 on SQLite).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function malformed(s: string): boolean {
+  return s.includes('\0') || LONE_SURROGATE.test(s);
 }
 
 /** The message for a NUL in `field`, with the name clipped to printable ASCII. */
@@ -29,7 +37,7 @@ export function nulMessage(field: string): string {
     /[^\x20-\x7e]/g,
     '?',
   );
-  return `${name}: NUL characters are not allowed.`;
+  return `${name}: NUL characters and unpaired surrogates are not allowed.`;
 }
 
 /**
