@@ -6,9 +6,9 @@ const MAX_DEPTH = 8;
 
 /**
  * The name of the first field of `value` (a query, form or JSON object) whose string holds
- * U+0000 or an unpaired surrogate, or `undefined`. PostgreSQL text cannot hold that character (SQLSTATE 22021), and
- * no field of this provider has a use for it, so it is refused as malformed input on both
- * dialects alike.
+ * U+0000 or an unpaired surrogate, or `undefined`. PostgreSQL text cannot hold U+0000
+ * (SQLSTATE 22021), and no field of this provider has a use for either, so both are refused
+ * as malformed input on both dialects alike.
  */
 export function nulField(value: unknown, path = '', depth = 0): string | undefined {
   if (typeof value === 'string') return malformed(value) ? path || 'value' : undefined;
