@@ -78,6 +78,16 @@ export const API_BODY_LIMIT = 1024 * 1024;
 /** How long `/readyz` waits for each dependency. */
 const READY_TIMEOUT_MS = 1000;
 
+/** A 503 a client may retry: what is down, in one line, and when to come back. */
+function sendUnavailable(reply: FastifyReply, retryAfter: number, message: string): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', String(Math.max(1, Math.ceil(retryAfter))))
+    .header('cache-control', 'no-store')
+    .type('text/plain; charset=utf-8')
+    .send(message);
+}
+
 /** Rejects with a timeout when `promise` takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -105,6 +115,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, storage } = options;
   const now = options.now ?? Date.now;
   const metrics = options.metrics ?? new Metrics();
+  // On every answer (401s, 404s, errors, the gateway's and Fastify's own): no content
+  // sniffing, and, when the public URL is https, HSTS.
+  const hsts = config.publicUrl.startsWith('https:');
+  const secure = (reply: FastifyReply): void => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
+  };
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps Fastify's default generics.
     ...(options.logger
@@ -131,21 +148,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // The option's reply type is generic over the route's schema; there is none here.
       const reply = generic as unknown as FastifyReply;
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      secure(reply);
       reply
         .code(tooLong ? 414 : 400)
-        .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'no-store')
-        .type('text/plain; charset=utf-8');
-      if (config.publicUrl.startsWith('https:')) {
-        reply.header('strict-transport-security', 'max-age=31536000');
-      }
-      reply.send(
-        error.code === 'FST_ERR_BAD_URL'
-          ? 'Bad request: malformed URL.'
-          : tooLong
-            ? 'Bad request: a URL segment is too long.'
-            : 'Bad request.',
-      );
+        .type('text/plain; charset=utf-8')
+        .send(
+          error.code === 'FST_ERR_BAD_URL'
+            ? 'Bad request: malformed URL.'
+            : tooLong
+              ? 'Bad request: a URL segment is too long.'
+              : 'Bad request.',
+        );
     },
   });
 
@@ -178,11 +192,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  // On every answer (401s, 404s, errors and the gateway's included): no content sniffing,
-  // and, when the public URL is https, HSTS.
-  const hsts = config.publicUrl.startsWith('https:');
   app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
+    secure(reply);
     // Answered before the body was all in (a deadline, a refusal at the headers, a body too
     // large): close the connection after the answer, or a client trickling the rest of its
     // body would hold the socket for as long as it likes.
@@ -194,7 +205,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ) {
       reply.header('connection', 'close');
     }
-    if (hsts) reply.header('strict-transport-security', 'max-age=31536000');
     done(null, payload);
   });
 
@@ -214,12 +224,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // 503 the client may retry; only a bug is a 500. The stores already logged the cause.
     const unavailable = asUnavailable(error, options.monitor);
     if (unavailable !== undefined) {
-      return reply
-        .code(503)
-        .header('retry-after', String(Math.max(1, Math.ceil(unavailable.retryAfter))))
-        .header('cache-control', 'no-store')
-        .type('text/plain; charset=utf-8')
-        .send(unavailable.message);
+      return sendUnavailable(reply, unavailable.retryAfter, unavailable.message);
     }
     options.logger?.error({ err: error, route: req.routeOptions.url }, 'request failed');
     return reply.code(500).type('text/plain; charset=utf-8').send('Internal server error.');
@@ -242,12 +247,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           { route: req.routeOptions.url, ms: deadlineMs },
           'request deadline exceeded',
         );
-        reply
-          .code(503)
-          .header('retry-after', '1')
-          .header('cache-control', 'no-store')
-          .type('text/plain; charset=utf-8')
-          .send('The server did not finish in time; try again shortly.');
+        sendUnavailable(reply, 1, 'The server did not finish in time; try again shortly.');
       }, deadlineMs);
       timer.unref();
       reply.raw.once('close', () => clearTimeout(timer));
