@@ -13,6 +13,7 @@ import { registerClient, updateClient } from '../../registration.js';
 import type { CredentialStore, StoredCredentials } from '../../store.js';
 import {
   checkKeyFor,
+  checkUrl,
   EXIT,
   parse,
   placementOf,
@@ -78,14 +79,14 @@ export async function loginCommand(args: string[], store: CredentialStore): Prom
         'Give all three of --request-token-url, --authorize-url and --access-token-url.',
       );
     }
-    for (const u of urls) checkHttpUrl(u!);
+    for (const u of urls) checkUrl(u!);
     explicitEndpoints = {
       requestToken: values['request-token-url']!,
       authorize: values['authorize-url']!,
       accessToken: values['access-token-url']!,
     };
   }
-  for (const api of values.api ?? []) checkHttpUrl(api);
+  for (const api of values.api ?? []) checkUrl(api);
   const appName = values['app-name'];
   let consumerKey = values['consumer-key'];
   let consumerSecret = values['consumer-secret'] ?? process.env['SIGNET_CONSUMER_SECRET'] ?? '';
@@ -315,16 +316,6 @@ function loggedIn(server: string, fields: Readonly<Record<string, unknown>>): st
   if (level !== undefined) text += ` with ${level}`;
   if (context !== undefined && context !== 'None') text += ` in ${context}`;
   return text;
-}
-
-function checkHttpUrl(url: string): void {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'http:' || u.protocol === 'https:') return;
-  } catch {
-    // below
-  }
-  throw new UsageError(`Not an http(s) URL: ${url}`);
 }
 
 function parseServerTargetOrUsage(target: string) {
