@@ -313,21 +313,7 @@ const schema = z.object({
   SIGNET_DB_ACQUIRE_TIMEOUT_MS: millis(2000),
   SIGNET_REDIS_TIMEOUT_MS: millis(500),
   SIGNET_REQUEST_TIMEOUT_MS: millis(10_000),
-  SIGNET_UPSTREAM_TIMEOUT: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return 30;
-      const n = Number(value.trim());
-      if (!/^\d+(?:\.\d+)?$/.test(value.trim()) || !(n > 0) || n > 3600) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a number of seconds above 0 and at most 3600, got ${JSON.stringify(value)}`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  SIGNET_UPSTREAM_TIMEOUT: seconds(30, 3600),
   SIGNET_ALLOW_INSECURE_PLAINTEXT: flag(false),
   SIGNET_REQUIRE_BODY_HASH: flag(false),
   SIGNET_TRUST_PROXY: z
@@ -422,7 +408,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): Config {
       redisMs: c.SIGNET_REDIS_TIMEOUT_MS,
       requestMs: c.SIGNET_REQUEST_TIMEOUT_MS,
     },
-    upstreamTimeoutMs: Math.round(c.SIGNET_UPSTREAM_TIMEOUT * 1000),
+    upstreamTimeoutMs: c.SIGNET_UPSTREAM_TIMEOUT,
     allowInsecurePlaintext: c.SIGNET_ALLOW_INSECURE_PLAINTEXT,
     requireBodyHash: c.SIGNET_REQUIRE_BODY_HASH,
     trustProxy: c.SIGNET_TRUST_PROXY,
